@@ -1,0 +1,487 @@
+"""Read access for the API and the web page, over the store and the tracker.
+
+The store and the tracker are separate packages with their own return types;
+this module turns what they return into the API's models in one place, so the
+JSON endpoints and the HTML pages never disagree about a field.  One `Store`
+per thread, because SQLite connections must not cross threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import TypeAdapter
+
+from policytrack.models import Commitment, DocMeta, OutlineNode, Progress, Record
+
+from .schemas import (
+    Citation,
+    CommitmentDetail,
+    CommitmentPage,
+    DocumentDetail,
+    DocumentSummary,
+    FailureItem,
+    LinkedProgress,
+    Span,
+    TrackInfo,
+    UploadResult,
+)
+
+_RECORD = TypeAdapter(Record)
+
+
+class NotFound(LookupError):
+    """An id that names nothing in the store; becomes a 404."""
+
+
+class Unavailable(RuntimeError):
+    """A stage (search, tracking) that is not installed or not built yet; becomes a 503."""
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """Whatever the store hands back (model, row, dataclass, dict) as a plain dict."""
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return dict(obj)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump()
+    if isinstance(obj, sqlite3.Row):
+        return {k: obj[k] for k in obj.keys()}
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    return dict(vars(obj))
+
+
+def as_record(obj: Any) -> Commitment | Progress:
+    if isinstance(obj, (Commitment, Progress)):
+        return obj
+    d = as_dict(obj)
+    if isinstance(d.get("json"), str):
+        d = json.loads(d["json"])
+    elif isinstance(d.get("record"), dict):
+        d = d["record"]
+    return _RECORD.validate_python(d)
+
+
+class StoreAccess:
+    """Thread-local `Store` handles over one database file."""
+
+    def __init__(self, db_path: Path):
+        self.db_path = Path(db_path)
+        self._local = threading.local()
+        self._doc_cache: dict[str, dict[str, Any]] = {}
+
+    @property
+    def store(self) -> Any:
+        st = getattr(self._local, "store", None)
+        if st is None:
+            from policytrack.store import Store
+
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            st = Store(self.db_path)
+            self._local.store = st
+        return st
+
+    # ------------------------------------------------------------ documents
+
+    def documents(self, *, all_versions: bool = False) -> list[dict[str, Any]]:
+        rows = self.store.list_documents(current_only=not all_versions)
+        return [as_dict(r) for r in rows]
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        doc = self.store.get_document(doc_id)
+        if doc is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        return as_dict(doc)
+
+    def doc_title(self, doc_id: str) -> str | None:
+        """Titles are shown next to every record; cache them (documents never change in place)."""
+        if doc_id not in self._doc_cache:
+            try:
+                d = self.document(doc_id)
+            except Exception:  # noqa: BLE001 - an import pseudo-document has no row
+                d = {}
+            self._doc_cache[doc_id] = {"title": meta_of(d).title or d.get("file_name"), "source": meta_of(d).source or d.get("source_path")}
+        return self._doc_cache[doc_id]["title"]
+
+    def doc_source(self, doc_id: str) -> str | None:
+        self.doc_title(doc_id)
+        return self._doc_cache[doc_id]["source"]
+
+    def failures(self) -> list[FailureItem]:
+        out = []
+        for r in self.store.failures():
+            d = as_dict(r)
+            out.append(
+                FailureItem(
+                    path=d.get("path"),
+                    file_name=d.get("file_name"),
+                    reason=str(d.get("reason") or d.get("error") or ""),
+                    at=str(d["at"]) if d.get("at") is not None else None,
+                )
+            )
+        return out
+
+    # ------------------------------------------------------------ records
+
+    def records(self, type_: str | None = None, doc_id: str | None = None) -> list[Commitment | Progress]:
+        kw: dict[str, Any] = {}
+        if type_:
+            kw["type"] = type_
+        if doc_id:
+            kw["doc_id"] = doc_id
+        return [as_record(r) for r in self.store.records(**kw)]
+
+    def record(self, rec_id: str) -> Commitment | Progress:
+        r = self.store.get_record(rec_id)
+        if r is None:
+            raise NotFound(f"no record with id {rec_id!r}")
+        return as_record(r)
+
+    def stats(self) -> dict[str, Any]:
+        return as_dict(self.store.stats())
+
+
+# ---------------------------------------------------------------- documents
+
+
+def meta_of(d: dict[str, Any]) -> DocMeta:
+    """DocMeta from a stored document, whether the store keeps it as JSON or as columns."""
+    raw = d.get("meta")
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    if isinstance(raw, dict):
+        return DocMeta.model_validate({k: v for k, v in raw.items() if k in DocMeta.model_fields})
+    if raw is not None and hasattr(raw, "model_dump"):
+        return DocMeta.model_validate(raw.model_dump())
+    return DocMeta.model_validate({k: d[k] for k in DocMeta.model_fields if d.get(k) is not None and k != "attachments"})
+
+
+def outline_of(d: dict[str, Any]) -> list[OutlineNode]:
+    raw = d.get("outline") or d.get("outline_json") or []
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    return [n if isinstance(n, OutlineNode) else OutlineNode.model_validate(n) for n in raw]
+
+
+def summary_of(d: dict[str, Any]) -> DocumentSummary:
+    m = meta_of(d)
+    ingested = d.get("ingested_at")
+    return DocumentSummary(
+        id=str(d.get("id")),
+        title=m.title or d.get("file_name"),
+        issuer=m.issuer,
+        date=m.date,
+        doc_number=m.doc_number,
+        region=m.region,
+        admin_level=m.admin_level,
+        doc_type=m.doc_type,
+        report_year=m.report_year,
+        format=d.get("format"),
+        source=d.get("file_name") or m.source,
+        pages=d.get("pages"),
+        version=d.get("version"),
+        status=d.get("status"),
+        ingested_at=str(ingested) if ingested is not None else None,
+    )
+
+
+def filter_documents(
+    docs: Iterable[DocumentSummary],
+    *,
+    q: str | None = None,
+    region: str | None = None,
+    doc_type: str | None = None,
+    issuer: str | None = None,
+    year: int | None = None,
+) -> list[DocumentSummary]:
+    out = []
+    for s in docs:
+        if region and (s.region or "") != region:
+            continue
+        if doc_type and (s.doc_type or "") != doc_type:
+            continue
+        if issuer and issuer not in (s.issuer or ""):
+            continue
+        if year and not (s.date or "").startswith(str(year)):
+            continue
+        if q and q not in f"{s.title or ''} {s.source or ''} {s.doc_number or ''}":
+            continue
+        out.append(s)
+    out.sort(key=lambda s: (s.date or "", s.title or ""), reverse=True)
+    return out
+
+
+def context_of(text: str, start: int, end: int, width: int = 120) -> str:
+    """The quote with some text either side, cut at sentence ends where possible."""
+    lo = max(0, start - width)
+    hi = min(len(text), end + width)
+    head = text[lo:start]
+    for sep in ("。", "\n"):
+        i = head.rfind(sep)
+        if i != -1:
+            head = head[i + 1 :]
+            break
+    tail = text[end:hi]
+    for sep in ("。", "\n"):
+        i = tail.find(sep)
+        if i != -1:
+            tail = tail[: i + 1]
+            break
+    return (head + text[start:end] + tail).strip()
+
+
+# ---------------------------------------------------------------- tracking
+
+
+def today_iso() -> str:
+    return date.today().isoformat()
+
+
+def tracker_available() -> bool:
+    try:
+        import policytrack.track.status  # noqa: F401
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def empty_track() -> TrackInfo:
+    return TrackInfo()
+
+
+def search_available() -> bool:
+    try:
+        import policytrack.search.fts  # noqa: F401
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def document_detail(acc: StoreAccess, doc_id: str, as_of: str) -> "DocumentDetail":
+    from .schemas import DocumentDetail
+
+    d = acc.document(doc_id)
+    real_id = str(d.get("id") or doc_id)
+    recs = acc.records(doc_id=real_id)
+    statuses = track_infos(acc, [r for r in recs if isinstance(r, Commitment)], as_of)
+    spans = [
+        Span(id=r.id, type=r.type, start=r.start, end=r.end, indicator=r.indicator,
+             status=statuses[r.id].status if r.id in statuses else None)
+        for r in sorted(recs, key=lambda r: (r.start, r.end))
+    ]
+    return DocumentDetail(
+        id=real_id, meta=meta_of(d), summary=summary_of(d), outline=outline_of(d), text=str(d.get("text") or ""), spans=spans
+    )
+
+
+def ingest_uploads(acc: StoreAccess, saved: list[tuple[Path, str]], max_bytes: int) -> list["UploadResult"]:
+    """Ingest files saved under server-generated names; report them under the client's names."""
+    from policytrack.ingest.pipeline import ingest_paths
+
+    from .schemas import UploadResult
+
+    results: list[UploadResult] = []
+    for path, name in saved:
+        outcomes = ingest_paths([path], acc.store, max_bytes=max_bytes, overrides={"source": name})
+        for o in outcomes:
+            err = o.error.replace(str(path), name).replace(path.name, name) if o.error else None
+            results.append(
+                UploadResult(filename=name, status=o.status, doc_id=o.doc_id, title=o.title, records=o.records, error=err)
+            )
+        if not outcomes:
+            results.append(UploadResult(filename=name, status="failed", error=f"{name}: not ingested (unsupported file)"))
+    acc._doc_cache.clear()
+    return results
+
+
+def run_search(acc: StoreAccess, settings: Any, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        from policytrack.search.backend import SearchError, SearchRequest, open_backend
+    except ImportError as exc:
+        raise Unavailable(f"search is not available: {exc}") from exc
+    from pydantic import ValidationError
+
+    try:
+        req = SearchRequest(**params)
+    except ValidationError as exc:
+        from fastapi.exceptions import RequestValidationError
+
+        raise RequestValidationError(exc.errors()) from None
+    try:
+        backend = open_backend("fts", db_path=acc.db_path, settings=settings)
+        resp = backend.search(req)
+    except SearchError as exc:
+        from .app import ApiError
+
+        raise ApiError(422, "validation_error", str(exc)) from None
+    except ImportError as exc:
+        raise Unavailable(f"search is not available: {exc}") from exc
+    return resp.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- commitments (tracking adapter)
+
+STATUS_ORDER = ("missed", "at_risk", "on_track", "met", "no_data", "not_due")
+
+
+def track_infos(acc: StoreAccess, commitments: list[Commitment], as_of: str) -> dict[str, TrackInfo]:
+    """Status per commitment from policytrack.track; empty TrackInfo when tracking is absent."""
+    if not tracker_available() or not commitments:
+        return {c.id: TrackInfo() for c in commitments}
+    return _track_infos(acc, commitments, as_of)
+
+
+def _track_infos(acc: StoreAccess, commitments: list[Commitment], as_of: str) -> dict[str, TrackInfo]:
+    raise Unavailable("tracking adapter not wired yet")
+
+
+def _matches(c: Commitment, t: TrackInfo, *, statuses: set[str] | None, department: str | None,
+             region: str | None, indicator: str | None, doc_id: str | None) -> bool:
+    if statuses and (t.status or "unknown") not in statuses:
+        return False
+    if department and not any(department in d for d in c.departments):
+        return False
+    if region and (c.region or "") != region:
+        return False
+    if indicator and indicator != (c.indicator_id or "") and indicator not in c.indicator:
+        return False
+    if doc_id and c.doc != doc_id:
+        return False
+    return True
+
+
+def _sort_key(sort: str):
+    field = sort.lstrip("-")
+    if field == "gap":
+        return lambda row: (row.track.gap is None, abs(row.track.gap) if row.track.gap is not None else 0.0)
+    return lambda row: (row.commitment.deadline is None, row.commitment.deadline or "")
+
+
+def commitment_page(acc: StoreAccess, *, as_of: str, status: str | None, department: str | None, region: str | None,
+                    indicator: str | None, doc_id: str | None, sort: str, page: int, size: int) -> "CommitmentPage":
+    from collections import Counter
+
+    from .schemas import CommitmentPage, CommitmentRow
+
+    commitments = [c for c in acc.records("commitment") if isinstance(c, Commitment)]
+    infos = track_infos(acc, commitments, as_of)
+    statuses = {s.strip() for s in status.split(",") if s.strip()} if status else None
+    rows = [
+        CommitmentRow(commitment=c, track=infos.get(c.id, TrackInfo()), doc_title=acc.doc_title(c.doc))
+        for c in commitments
+        if _matches(c, infos.get(c.id, TrackInfo()), statuses=statuses, department=department, region=region,
+                    indicator=indicator, doc_id=doc_id)
+    ]
+    # facets count over everything but the facet's own filter, so chips show what a click would give
+    facets: dict[str, dict[str, int]] = {}
+    for name in ("status", "region", "department"):
+        cnt: Counter[str] = Counter()
+        for c in commitments:
+            t = infos.get(c.id, TrackInfo())
+            if not _matches(c, t, statuses=None if name == "status" else statuses,
+                            department=None if name == "department" else department,
+                            region=None if name == "region" else region, indicator=indicator, doc_id=doc_id):
+                continue
+            if name == "status":
+                cnt[t.status or "unknown"] += 1
+            elif name == "region":
+                cnt[c.region or "未知"] += 1
+            else:
+                for d in dict.fromkeys(c.departments):
+                    cnt[d] += 1
+        facets[name] = dict(cnt.most_common())
+    key = _sort_key(sort)
+    with_value = [r for r in rows if not key(r)[0]]
+    without = [r for r in rows if key(r)[0]]
+    with_value.sort(key=key, reverse=sort.startswith("-"))
+    rows = with_value + without
+    lo = (page - 1) * size
+    return CommitmentPage(total=len(rows), page=page, size=size, as_of=as_of, items=rows[lo : lo + size], facets=facets)
+
+
+def citation_of(acc: StoreAccess, rec: Commitment | Progress) -> "Citation":
+    from .schemas import Citation
+
+    text = ""
+    page = None
+    try:
+        d = acc.document(rec.doc)
+        text = str(d.get("text") or "")
+        for para in (d.get("paragraphs") or []):
+            p = as_dict(para)
+            if p.get("start", 0) <= rec.start < p.get("end", 0):
+                page = p.get("page")
+                break
+    except NotFound:
+        pass
+    ctx = context_of(text, rec.start, rec.end) if text[rec.start : rec.end] == rec.quote else rec.quote
+    return Citation(doc_id=rec.doc, doc_title=acc.doc_title(rec.doc), source=acc.doc_source(rec.doc), section=rec.section,
+                    page=page, start=rec.start, end=rec.end, quote=rec.quote, context=ctx)
+
+
+def linked_progress(acc: StoreAccess, c: Commitment, as_of: str) -> list["LinkedProgress"]:
+    if not tracker_available():
+        return []
+    return _linked_progress(acc, c, as_of)
+
+
+def _linked_progress(acc: StoreAccess, c: Commitment, as_of: str) -> list["LinkedProgress"]:
+    raise Unavailable("tracking adapter not wired yet")
+
+
+def commitment_detail(acc: StoreAccess, cid: str, as_of: str) -> "CommitmentDetail":
+    from .schemas import CommitmentDetail
+
+    c = acc.record(cid)
+    if not isinstance(c, Commitment):
+        raise NotFound(f"{cid} is a progress figure, not a commitment")
+    info = track_infos(acc, [c], as_of)[c.id]
+    return CommitmentDetail(commitment=c, track=info, as_of=as_of, citation=citation_of(acc, c), links=linked_progress(acc, c, as_of))
+
+
+def decide_link(acc: StoreAccess, c: Commitment, p: Progress, action: str, note: str | None) -> None:
+    if not tracker_available():
+        raise Unavailable("link decisions need policytrack.track, which is not installed")
+    raise Unavailable("tracking adapter not wired yet")
+
+
+def import_progress(acc: StoreAccess, path: Path, display_name: str) -> tuple[int, list[tuple[int, str]]]:
+    try:
+        import policytrack.track.imports  # noqa: F401
+    except ImportError as exc:
+        raise Unavailable(f"progress import needs policytrack.track.imports: {exc}") from exc
+    raise Unavailable("tracking adapter not wired yet")
+
+
+def export_chunks(acc: StoreAccess, fmt: str, *, kind: str, as_of: str, status: str | None, region: str | None,
+                  department: str | None) -> Iterable[bytes]:
+    try:
+        import policytrack.track.export  # noqa: F401
+    except ImportError as exc:
+        raise Unavailable(f"export needs policytrack.track.export: {exc}") from exc
+    raise Unavailable("tracking adapter not wired yet")
+
+
+def json_schema(record_type: str) -> dict[str, Any]:
+    """The committed schema file when tracking ships one, else generated from the shared models."""
+    if not re.fullmatch(r"[a-z_]{1,40}", record_type):
+        raise NotFound(f"no JSON Schema for record type {record_type!r}")
+    committed = Path(__file__).resolve().parents[1] / "schemas" / f"{record_type}.json"
+    if committed.is_file():
+        return json.loads(committed.read_text(encoding="utf-8"))
+    models = {"commitment": Commitment, "progress": Progress}
+    if record_type in models:
+        return models[record_type].model_json_schema()
+    raise NotFound(f"no JSON Schema for record type {record_type!r} (known: commitment, progress)")
