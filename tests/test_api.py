@@ -253,3 +253,174 @@ def test_openapi_documents_every_endpoint(empty_client):
 def test_html_pages_get_html_errors(empty_client):
     r = empty_client.get("/ui/nothing-here", headers={"Accept": "text/html"})
     assert r.status_code == 404 and "出错了" in r.text
+
+
+def test_serve_help_lists_options():
+    from typer.testing import CliRunner
+
+    from policytrack.api.cli_serve import app as serve_app
+
+    r = CliRunner().invoke(serve_app, ["--help"])
+    assert r.exit_code == 0
+    for opt in ("--host", "--port", "--data-dir", "--demo"):
+        assert opt in r.output
+
+
+# ---------------------------------------------------------------- templates with real model objects
+
+
+def _render(name: str, ctx: dict) -> str:
+    from policytrack.api.web import templates
+
+    return templates.get_template(name).render(ctx)
+
+
+def _commitment():
+    from policytrack.models import Baseline, Commitment, Target, assign_id
+
+    return assign_id(Commitment(doc="d1", quote="学前三年毛入园率达到95%以上", start=0, end=15, indicator="学前三年毛入园率",
+                                kind="quantitative", target=Target(value=95, unit="%", op=">="),
+                                baseline=Baseline(value=90.1, year=2020), deadline="2025", departments=["县教体局"], region="青禾县"))
+
+
+@pytest.mark.parametrize(
+    "status, label",
+    [("met", "已完成"), ("on_track", "进展顺利"), ("at_risk", "存在风险"), ("missed", "未完成"), ("no_data", "无数据"), (None, "未评估")],
+)
+def test_commitments_table_shows_status_badge(status, label):
+    from policytrack.api.schemas import CommitmentPage, CommitmentRow, TrackInfo
+
+    c = _commitment()
+    page = CommitmentPage(total=1, page=1, size=100, as_of="2024-06-30",
+                          items=[CommitmentRow(commitment=c, track=TrackInfo(status=status, gap=-1.8, gap_unit="个百分点"), doc_title="规划")])
+    html = _render("commitments.html", {"data": page, "params": {"sort": "deadline"}, "chips": [], "departments": [], "regions": [],
+                                        "sort_links": {f: {"href": "#", "state": "none"} for f in ("deadline", "gap")},
+                                        "xlsx": "/export?format=xlsx", "csv": "/export?format=csv", "pages": {"last": 1}})
+    assert f'class="badge status-{status or "unknown"}">{label}<' in html
+    assert "≥95%" in html and "-1.8个百分点" in html and f'href="/ui/commitments/{c.id}"' in html
+    assert "下载 XLSX" in html and "下载 CSV" in html
+
+
+def test_commitment_page_template_has_chart_and_context():
+    from markupsafe import Markup
+
+    from policytrack.api.schemas import Citation, CommitmentDetail, TrackInfo
+
+    c = _commitment()
+    det = CommitmentDetail(commitment=c, track=TrackInfo(status="at_risk", explanation="目标：学前三年毛入园率≥95%（2025年）"),
+                           as_of="2024-06-30", citation=Citation(doc_id="d1", start=0, end=15, quote=c.quote, section="一、"))
+    svg = progress_chart([Point(2020, 90.1, kind="baseline")], target=95, unit="%", deadline="2025")
+    html = _render("commitment.html", {"det": det, "c": c, "chart": Markup(svg), "context_html": Markup("<mark>x</mark>")})
+    assert '<svg' in html and "存在风险" in html and "县教体局" in html and "尚无关联的进展数据" in html
+
+
+def test_health(tmp_path):
+    r = _client(tmp_path).get("/health")
+    try:
+        from policytrack.store import Store  # noqa: F401
+    except ImportError:
+        assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
+        return
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["writes_need_token"] is True and body["reads_need_token"] is False
+
+
+# ---------------------------------------------------------------- over the bundled corpus (real pipeline)
+
+
+def test_documents_list_and_filters(corpus_client):
+    r = corpus_client.get("/documents")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"] >= 3 and len(body["items"]) == body["total"]
+    plans = corpus_client.get("/documents", params={"doc_type": "plan"}).json()
+    assert 1 <= plans["total"] < body["total"]
+    assert all(d["doc_type"] == "plan" for d in plans["items"])
+    one = corpus_client.get("/documents", params={"size": 1, "page": 2}).json()
+    assert len(one["items"]) == 1 and one["items"][0]["id"] == body["items"][1]["id"]
+
+
+def test_document_detail_has_outline_text_and_spans(corpus_client):
+    docs = corpus_client.get("/documents", params={"doc_type": "plan"}).json()["items"]
+    d = corpus_client.get(f"/documents/{docs[0]['id']}").json()
+    assert d["text"] and d["outline"]
+    assert d["spans"], "a plan must have commitment spans"
+    for s in d["spans"]:
+        assert 0 <= s["start"] < s["end"] <= len(d["text"])
+
+
+def test_unknown_document_is_404(corpus_client):
+    r = corpus_client.get("/documents/" + "0" * 64)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_search_big_class_target(corpus_client):
+    r = corpus_client.get("/search", params={"q": "大班额 目标"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] >= 1
+    assert any(hit["type"] == "commitment" for hit in body["results"])
+    assert any("<mark>" in hit["snippet"] for hit in body["results"])
+    assert "type" in body["facets"]
+
+
+def test_commitments_list_filters_and_sort(corpus_client):
+    body = corpus_client.get("/commitments", params={"size": 200}).json()
+    assert body["total"] >= 5
+    deadlines = [row["commitment"]["deadline"] for row in body["items"] if row["commitment"]["deadline"]]
+    assert deadlines == sorted(deadlines)
+    desc = corpus_client.get("/commitments", params={"size": 200, "sort": "-deadline"}).json()
+    got = [row["commitment"]["deadline"] for row in desc["items"] if row["commitment"]["deadline"]]
+    assert got == sorted(got, reverse=True)
+    dept = next(d for row in body["items"] for d in row["commitment"]["departments"])
+    only = corpus_client.get("/commitments", params={"department": dept, "size": 200}).json()
+    assert 1 <= only["total"] <= body["total"]
+    assert all(any(dept in d for d in row["commitment"]["departments"]) for row in only["items"])
+    status = next(iter(body["facets"]["status"]))
+    by_status = corpus_client.get("/commitments", params={"status": status, "size": 200}).json()
+    assert by_status["total"] == body["facets"]["status"][status]
+
+
+def test_commitment_detail_and_404(corpus_client):
+    row = corpus_client.get("/commitments", params={"size": 1}).json()["items"][0]
+    cid = row["commitment"]["id"]
+    d = corpus_client.get(f"/commitments/{cid}").json()
+    assert d["commitment"]["id"] == cid
+    assert d["citation"]["quote"] == d["commitment"]["quote"] and d["commitment"]["quote"] in d["citation"]["context"]
+    assert corpus_client.get("/commitments/cdoesnotexist").status_code == 404
+
+
+def test_progress_list(corpus_client):
+    body = corpus_client.get("/progress", params={"size": 200}).json()
+    assert body["total"] >= 1
+    year = next(row["progress"]["year"] for row in body["items"] if row["progress"]["year"])
+    only = corpus_client.get("/progress", params={"year": year, "size": 200}).json()
+    assert only["total"] >= 1 and all(row["progress"]["year"] == year for row in only["items"])
+
+
+def test_web_pages_render(corpus_client):
+    assert "承诺清单" in corpus_client.get("/ui/commitments").text
+    r = corpus_client.get("/", params={"q": "大班额 目标"})
+    assert r.status_code == 200 and "<mark>" in r.text
+    docs = corpus_client.get("/documents").json()["items"]
+    assert "doctext" in corpus_client.get(f"/ui/documents/{docs[0]['id']}").text
+    cid = corpus_client.get("/commitments", params={"size": 1}).json()["items"][0]["commitment"]["id"]
+    assert "原文出处" in corpus_client.get(f"/ui/commitments/{cid}").text
+
+
+def test_upload_ingests_and_reports_failures(tmp_path):
+    why = _have_pipeline()
+    if why:
+        pytest.skip(why)
+    c = _client(tmp_path)
+    good = "青禾县测试学校建设方案\n一、目标\n到2025年，新建学校2所（责任单位：县教体局）。\n".encode("utf-8")
+    files = [("files", ("../../etc/计划.txt", good, "text/plain")), ("files", ("empty.txt", b"", "text/plain"))]
+    r = c.post("/documents", headers=_auth(), files=files)
+    assert r.status_code == 200, r.text
+    res = {x["filename"]: x for x in r.json()["results"]}
+    assert res["计划.txt"]["status"] == "ingested" and res["计划.txt"]["doc_id"]
+    assert res["empty.txt"]["status"] == "failed" and "empty.txt" in res["empty.txt"]["error"]
+    assert not list((tmp_path / "uploads").rglob("*.txt")), "temporary upload files are removed"
+    again = c.post("/documents", headers=_auth(), files=[("files", ("again.txt", good, "text/plain"))]).json()
+    assert again["results"][0]["status"] == "unchanged"

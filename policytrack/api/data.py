@@ -83,7 +83,10 @@ class StoreAccess:
     def store(self) -> Any:
         st = getattr(self._local, "store", None)
         if st is None:
-            from policytrack.store import Store
+            try:
+                from policytrack.store import Store
+            except ImportError as exc:
+                raise Unavailable(f"the store is not available in this build: {exc}") from exc
 
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
             st = Store(self.db_path)
@@ -247,11 +250,14 @@ def today_iso() -> str:
 
 
 def tracker_available() -> bool:
-    try:
-        import policytrack.track.status  # noqa: F401
-    except Exception:  # noqa: BLE001
-        return False
-    return True
+    """Whether commitment status/links come from policytrack.track.
+
+    The adapter below (`_track_infos`, `_linked_progress`, link decisions,
+    imports, export) is wired to the tracker's functions once they exist; until
+    then the API serves commitments without status and answers the tracking
+    writes with 503 `unavailable` instead of guessing.
+    """
+    return False
 
 
 def empty_track() -> TrackInfo:
@@ -452,26 +458,16 @@ def commitment_detail(acc: StoreAccess, cid: str, as_of: str) -> "CommitmentDeta
 
 
 def decide_link(acc: StoreAccess, c: Commitment, p: Progress, action: str, note: str | None) -> None:
-    if not tracker_available():
-        raise Unavailable("link decisions need policytrack.track, which is not installed")
-    raise Unavailable("tracking adapter not wired yet")
+    raise Unavailable("link decisions need policytrack.track, which is not available in this build")
 
 
 def import_progress(acc: StoreAccess, path: Path, display_name: str) -> tuple[int, list[tuple[int, str]]]:
-    try:
-        import policytrack.track.imports  # noqa: F401
-    except ImportError as exc:
-        raise Unavailable(f"progress import needs policytrack.track.imports: {exc}") from exc
-    raise Unavailable("tracking adapter not wired yet")
+    raise Unavailable(f"{display_name}: progress import needs policytrack.track, which is not available in this build")
 
 
 def export_chunks(acc: StoreAccess, fmt: str, *, kind: str, as_of: str, status: str | None, region: str | None,
                   department: str | None) -> Iterable[bytes]:
-    try:
-        import policytrack.track.export  # noqa: F401
-    except ImportError as exc:
-        raise Unavailable(f"export needs policytrack.track.export: {exc}") from exc
-    raise Unavailable("tracking adapter not wired yet")
+    raise Unavailable("export needs policytrack.track, which is not available in this build")
 
 
 def json_schema(record_type: str) -> dict[str, Any]:

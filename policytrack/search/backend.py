@@ -66,6 +66,7 @@ class SearchResult(BaseModel):
     doc: str = Field(description="document id in the store")
     doc_title: str | None = None
     source: str | None = Field(None, description="file name or URL the document came from")
+    file_name: str | None = Field(None, description="the document's file name (link to the source)")
     region: str | None = None
     issuer: str | None = None
     doc_type: str | None = None

@@ -34,6 +34,7 @@ class ConceptIndex:
     family_of: dict[str, set[str]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     dictionary: list[str] = field(default_factory=list)
+    related: dict[str, set[str]] = field(default_factory=dict)
 
     def ids_for(self, word: str) -> set[str]:
         """Indicator ids the word names exactly (name or synonym), with their families."""
@@ -42,6 +43,13 @@ class ConceptIndex:
         for i in ids:
             out |= self.family_of.get(i, {i})
         return out
+
+    def expand(self, ids: set[str]) -> set[str]:
+        """Ids plus the search-side related ids (lexicons/search_concepts.yaml), for record matching."""
+        out = set(ids)
+        for i in ids:
+            out |= self.related.get(i, set())
+        return {i for i in out if i in self.terms_by_id}
 
     def terms_for(self, ids: set[str]) -> set[str]:
         out: set[str] = set()
@@ -151,7 +159,17 @@ def concept_index() -> ConceptIndex:
             dict_terms = set()
         dict_terms |= set(ci.ids_by_term)
         ci.dictionary = sorted(dict_terms, key=lambda t: (len(t), t))
+        ci.related = _related()
         return ci
+
+
+def _related() -> dict[str, set[str]]:
+    try:
+        data = load_yaml("search_concepts.yaml") or {}
+    except FileNotFoundError:
+        return {}
+    rel = data.get("related") or {}
+    return {str(k): set(_as_list(v)) for k, v in rel.items()} if isinstance(rel, dict) else {}
 
 
 def _extra_terms(iid: str) -> list[str]:

@@ -80,7 +80,8 @@ class SentenceTransformerEncoder:
                 "give a local directory or a name already in the Hugging Face cache"
             ) from exc
         self.name = p.name if p.exists() else model
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dim_fn = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_fn() or 0)
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]):
@@ -178,3 +179,48 @@ class VectorMatrix:
         idx = np.argpartition(-sims, k - 1)[:k]
         idx = idx[np.argsort(-sims[idx], kind="stable")]
         return [(int(self.rowids[i]), float(sims[i])) for i in idx if np.isfinite(sims[i])]
+
+
+def embed_store(db_path: str | Path, encoder: Encoder, *, batch: int = 256, progress=None) -> dict[str, int]:
+    """Encode every passage and record of the store that has no vector for this model yet.
+
+    The vectors table lives in the store's file beside the passages (CREATE TABLE IF NOT
+    EXISTS: the store's migrations do not know it); each batch is its own transaction.
+    """
+    conn = sqlite3.connect(str(db_path), timeout=30.0)
+    try:
+        with conn:
+            ensure_table(conn)
+        counts = {}
+        for kind, table, col in (("passage", "passages", "text"), ("record", "records", None)):
+            todo = missing_rowids(conn, kind, table, encoder.name)
+            for i in range(0, len(todo), batch):
+                ids = todo[i:i + batch]
+                texts = _texts(conn, table, col, ids)
+                vecs = encoder.encode([texts[r] for r in ids])
+                with conn:
+                    store_vectors(conn, kind, ids, vecs, encoder.name)
+                if progress:
+                    progress(kind, min(i + batch, len(todo)), len(todo))
+            counts[kind] = len(todo)
+        return counts
+    finally:
+        conn.close()
+
+
+def _texts(conn: sqlite3.Connection, table: str, col: str | None, ids: list[int]) -> dict[int, str]:
+    import json
+
+    marks = ",".join("?" * len(ids))
+    if col:
+        return dict(conn.execute(f"SELECT rowid, {col} FROM {table} WHERE rowid IN ({marks})", ids).fetchall())
+    out = {}
+    cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    jcol = next((c for c in ("json", "data", "record_json") if c in cols), None)
+    for rowid, raw in conn.execute(f"SELECT rowid, {jcol} FROM {table} WHERE rowid IN ({marks})", ids):
+        try:
+            rec = json.loads(raw)
+        except (TypeError, ValueError):
+            rec = {}
+        out[rowid] = " ".join(str(rec.get(k) or "") for k in ("indicator", "quote")).strip()
+    return out

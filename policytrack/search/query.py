@@ -42,8 +42,9 @@ class Group:
 
     label: str
     alternatives: list[Alternative]
-    concept_ids: set[str] = field(default_factory=set)
-    exact: bool = False  # a quoted phrase: no expansion
+    concept_ids: set[str] = field(default_factory=set)  # indicator ids records may match by
+    direct_ids: set[str] = field(default_factory=set)  # the ids the word names (and their family)
+    exact: bool = False  # a quoted phrase: no concept expansion
 
     def tokens(self) -> set[str]:
         return {t for alt in self.alternatives for ph in alt for t in ph}
@@ -124,7 +125,7 @@ def _word_group(word: str, ci: ConceptIndex) -> Group | None:
         alts.append((_phrase(term),))
     for term in ci.containing(word):
         alts.append((_phrase(term),))
-    return Group(label=word, alternatives=_dedupe(alts), concept_ids=ids)
+    return Group(label=word, alternatives=_dedupe(alts), concept_ids=ci.expand(ids), direct_ids=ids)
 
 
 def _dedupe(alts: list[Alternative]) -> list[Alternative]:
@@ -135,6 +136,22 @@ def _dedupe(alts: list[Alternative]) -> list[Alternative]:
         if a and a not in seen:
             seen.add(a)
             out.append(a)
+    return out
+
+
+def _chunk_groups(chunk: str, ci: ConceptIndex, intents: dict, stop: frozenset[str], intent_words: list[str]) -> list[Group]:
+    """Groups for one space-separated chunk: one word, or the words of a longer run of text."""
+    if chunk in stop:
+        return []
+    if ci.ids_for(chunk) or len(chunk) <= _WORD_MAX_CHARS or chunk.lower() in ci.dictionary:
+        g = _word_group(chunk, ci)
+        return [g] if g is not None else []
+    out = []
+    for tok in index_tokens(chunk).split():
+        if tok in intents:
+            intent_words.append(tok)
+        elif tok not in stop and (g := _word_group(tok, ci)) is not None:
+            out.append(g)
     return out
 
 
@@ -150,45 +167,38 @@ def parse_query(q: str) -> ParsedQuery:
         text = next(g for g in m.groups() if g is not None)
         ph = _phrase(text)
         if ph:
-            groups.append(Group(label=text, alternatives=[(ph,)], exact=True))
+            # the segmenter keeps dictionary compounds whole, so an exact phrase inside
+            # one (优质均衡发展 in 义务教育优质均衡发展) is found through that compound
+            alts: list[Alternative] = [(ph,)]
+            alts += [(_phrase(t),) for t in ci.containing(text)]
+            groups.append(Group(label=text, alternatives=_dedupe(alts), exact=True))
     rest = _QUOTED.sub(" ", q)
 
-    words: list[str] = []
+    chunks: list[str] = []
     for chunk in rest.split():
         if chunk.lower() in intents:
             intent_words.append(chunk)
-            continue
-        if ci.ids_for(chunk) or len(chunk) <= _WORD_MAX_CHARS or chunk.lower() in ci.dictionary:
-            words.append(chunk)
-            continue
-        for tok in index_tokens(chunk).split():
-            if tok in intents:
-                intent_words.append(tok)
-            elif tok not in stop:
-                words.append(tok)
+        else:
+            chunks.append(chunk)
 
-    # adjacent words that together name an indicator (普惠性幼儿园 覆盖率) form one group:
-    # the whole term OR both words anywhere
     i = 0
-    while i < len(words):
-        w = words[i]
-        if i + 1 < len(words):
-            joined = w + words[i + 1]
-            jids = ci.ids_for(joined)
-            if jids:
+    while i < len(chunks):
+        # adjacent chunks that together name an indicator (普惠性幼儿园 覆盖率) form one
+        # group: any name of the indicator, OR all the chunks anywhere
+        for j in range(len(chunks), i + 1, -1):
+            joined = "".join(chunks[i:j])
+            if ci.ids_for(joined):
                 g = _word_group(joined, ci)
-                g1, g2 = _word_group(w, ci), _word_group(words[i + 1], ci)
-                if g is not None and g1 is not None and g2 is not None:
-                    both = tuple(p for a in (g1.alternatives[0], g2.alternatives[0]) for p in a)
+                if g is not None:
+                    both = tuple(ph for c in chunks[i:j] if (ph := _phrase(c)))
                     g.alternatives = _dedupe([*g.alternatives, both])
-                    g.label = f"{w} {words[i + 1]}"
+                    g.label = " ".join(chunks[i:j])
                     groups.append(g)
-                    i += 2
-                    continue
-        g = _word_group(w, ci)
-        if g is not None and not (len(g.alternatives) == 1 and g.alternatives[0] == ((w,),) and w in stop):
-            groups.append(g)
-        i += 1
+                break
+        else:
+            j = i + 1
+            groups += _chunk_groups(chunks[i], ci, intents, stop, intent_words)
+        i = j
 
     kinds = {intents[w.lower()] for w in intent_words if w.lower() in intents}
     intent: Intent | None = kinds.pop() if len(kinds) == 1 else None

@@ -28,10 +28,11 @@ _DOC_COLS = {
     "date": ("date", "issue_date"),
     "region": ("region",),
     "doc_type": ("doc_type", "type"),
-    "source": ("source", "path", "file_name", "filename"),
+    "source": ("source", "source_path", "path", "file_name", "filename"),
+    "file_name": ("file_name", "filename"),
 }
 _META_JSON = ("meta", "meta_json", "metadata")
-_SUPERSEDED = ("superseded_by", "superseded", "superseded_at")
+_SUPERSEDED = ("superseded_by", "superseded", "superseded_at", "status")
 _P_COLS = {
     "text": ("text", "body"),
     "section": ("section",),
@@ -70,6 +71,7 @@ class DocInfo:
     region: str | None = None
     doc_type: str | None = None
     source: str | None = None
+    file_name: str | None = None
     current: bool = True
 
     @property
@@ -134,12 +136,15 @@ class StoreView:
             meta = _json(d.pop("meta", None)) or {}
             sup = d.pop("sup", None)
             info = DocInfo(id=str(d["id"]))
-            for k in ("title", "issuer", "date", "region", "doc_type", "source"):
+            for k in ("title", "issuer", "date", "region", "doc_type", "source", "file_name"):
                 v = d.get(k)
                 if v is None and isinstance(meta, dict):
                     v = meta.get(k)
                 setattr(info, k, str(v) if v is not None else None)
-            info.current = not sup
+
+            if not info.file_name and info.source:
+                info.file_name = info.source.replace("\\", "/").rsplit("/", 1)[-1]
+            info.current = (sup in (None, "", 0, "current")) if self.doc_superseded == "status" else not sup
             out[info.id] = info
         return out
 

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Throughput of the whole extractor on the seed documents repeated to >= 5 MB.
+
+    python3 bench/extract.py [--mb 5] [--shared ../shared]
+
+Prints jieba-alone segmentation speed as the baseline on the same text, the
+extractor's characters/s and the ratio, the time at 1x, 2x and 4x sizes (to show
+linear growth) and the peak resident memory of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def corpus(shared: Path, chars: int) -> list[str]:
+    """Seed documents repeated until `chars` characters (whole documents, each extracted separately)."""
+    seeds = [p.read_text(encoding="utf-8") for p in sorted((shared / "corpus" / "seeds").glob("*.txt"))]
+    if not seeds:
+        raise SystemExit(f"{shared}/corpus/seeds: no seed documents found")
+    out, n, i = [], 0, 0
+    while n < chars:
+        out.append(seeds[i % len(seeds)])
+        n += len(out[-1])
+        i += 1
+    return out
+
+
+def run_extract(docs: list[str]) -> float:
+    from policytrack.extract import extract_text
+    from policytrack.ingest.meta import detect_meta
+
+    t0 = time.perf_counter()
+    for k, d in enumerate(docs):
+        extract_text(d, detect_meta(d), doc=f"doc{k}")
+    return time.perf_counter() - t0
+
+
+def run_jieba(docs: list[str]) -> float:
+    from policytrack.lexicons.segment import tokenizer
+
+    tk = tokenizer()
+    t0 = time.perf_counter()
+    for d in docs:
+        for _ in tk.tokenize(d, HMM=False):
+            pass
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mb", type=float, default=5.0)
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    a = ap.parse_args()
+    shared = Path(a.shared)
+    target = int(a.mb * 1_000_000)
+    docs = corpus(shared, target)
+    n = sum(map(len, docs))
+    run_extract(docs[:5])  # warm-up: loads spaCy, jieba dictionary, lexicons
+    tj = run_jieba(docs)
+    te = run_extract(docs)
+    print(f"text: {n:,} characters in {len(docs)} documents")
+    print(f"jieba alone : {n / tj:,.0f} chars/s ({tj:.1f} s)")
+    print(f"extractor   : {n / te:,.0f} chars/s ({te:.1f} s)  ratio to jieba {tj / te:.2f}")
+    print("linearity (extractor time by size):")
+    base = None
+    for mult in (1, 2, 4):
+        sub = corpus(shared, target * mult // 4)
+        t = run_extract(sub)
+        m = sum(map(len, sub))
+        base = base or t / m
+        print(f"  {mult}x {m:>10,} chars  {t:6.2f} s  {m / t:,.0f} chars/s  time/char vs 1x {t / m / base:.2f}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory : {peak_mb:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Ingest throughput benchmark: PDF pages/s, TXT/HTML MB/s, peak memory of a 300-page PDF.
+
+Generates its corpus into a temporary directory (reportlab PDFs, UTF-8 TXT, GBK HTML,
+with the same generators the tests use: tests/ingest_fixtures.py) and prints figures
+next to a baseline (bare pdfplumber `extract_text` per page) so the ratio is visible.
+
+    python3 bench/ingest.py [--pdf-pages 320] [--text-mb 20]
+
+Targets (2-core machine): >= 50 PDF pages/s end to end, >= 5 MB/s TXT/HTML,
+peak RSS < 500 MB while parsing a 300-page PDF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from ingest_fixtures import PARAS, make_html, make_pdf  # noqa: E402
+
+from policytrack.ingest import parse_file  # noqa: E402
+from policytrack.ingest.batch import parse_many  # noqa: E402
+
+TEXT_ITEMS = [it for it in PARAS if it[0] != "table"]
+TABLE = next(it for it in PARAS if it[0] == "table")
+
+
+def plan_items(pages_hint: int, table_every: int) -> list:
+    """Body items for about `pages_hint` pages with a ruled table every `table_every` items
+    (~18 text items fill a page)."""
+    items = []
+    for i in range(pages_hint * 18):
+        items.append(TEXT_ITEMS[i % len(TEXT_ITEMS)])
+        if table_every and i % table_every == table_every - 1:
+            items.append(TABLE)
+    return items
+
+
+def build_pdfs(d: Path, total_pages: int, per_file: int, table_every: int) -> list[Path]:
+    files, pages = [], 0
+    k = 0
+    while pages < total_pages:
+        p = make_pdf(d / f"plan_{table_every}_{k}.pdf", plan_items(per_file, table_every))
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(p))
+        pages += len(pdf)
+        pdf.close()
+        files.append(p)
+        k += 1
+    return files
+
+
+def bench_pdf(files: list[Path]) -> tuple[int, float]:
+    t = time.perf_counter()
+    pages = sum(parse_file(f).pages or 0 for f in files)
+    return pages, time.perf_counter() - t
+
+
+def baseline_pdfplumber(files: list[Path]) -> tuple[int, float]:
+    import pdfplumber
+
+    t = time.perf_counter()
+    n = 0
+    for f in files:
+        with pdfplumber.open(str(f)) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                page.close()
+                n += 1
+    return n, time.perf_counter() - t
+
+
+def build_text(d: Path, mb: float) -> list[Path]:
+    """Half UTF-8 TXT (copied web pages with furniture), half GBK HTML pages."""
+    body = "\n".join(str(c) for _, c in TEXT_ITEMS)
+    furniture = "当前位置:首页 > 政务公开\n【字体:大 中 小】【打印】【关闭窗口】\n"
+    footer = "\n扫一扫在手机打开当前页\n黔ICP备12345678号\n主办单位:某某县人民政府\n"
+    files, size, k = [], 0, 0
+    while size < mb * 1024 * 1024:
+        if k % 2 == 0:
+            p = d / f"page_{k}.txt"
+            p.write_text(furniture + "某某县教育工作要点\n" + (body + "\n") * 120 + footer, encoding="utf-8")
+        else:
+            # alternate CMS pages (known article container) and generic pages (trafilatura)
+            p = make_html(d / (f"page_{k}.html" if k % 4 == 1 else f"page_{k}.generic.html"), charset="gbk", container=k % 4 == 1)
+            html = p.read_bytes().decode("gbk")
+            extra = "".join(f"<p>{c}</p>" for _, c in TEXT_ITEMS) * 100
+            p.write_bytes(html.replace("<p>附件", extra + "<p>附件").encode("gbk"))
+        size += p.stat().st_size
+        files.append(p)
+        k += 1
+    return files
+
+
+def bench_text(files: list[Path]) -> tuple[float, float, float]:
+    """(MB, seconds) for all files plus MB/s per format."""
+    t = time.perf_counter()
+    for f in files:
+        parse_file(f)
+    dt = time.perf_counter() - t
+    mb = sum(f.stat().st_size for f in files) / 1024 / 1024
+    return mb, dt, mb / dt
+
+
+CHILD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from policytrack.ingest import parse_file
+t = time.perf_counter()
+doc = parse_file({path!r})
+dt = time.perf_counter() - t
+from policytrack.ingest import pdf as _pdf
+_pdf._shutdown_pool()  # workers must exit to be counted in RUSAGE_CHILDREN
+self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(doc.pages, dt, self_kb, kids_kb)
+"""
+
+
+def peak_memory(path: Path) -> tuple[int, float, float, float]:
+    out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), path=str(path))], capture_output=True, text=True, check=True).stdout.split()
+    pages, dt, self_kb, kids_kb = int(out[0]), float(out[1]), int(out[2]), int(out[3])
+    return pages, dt, self_kb / 1024, kids_kb / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pdf-pages", type=int, default=320)
+    ap.add_argument("--text-mb", type=float, default=20.0)
+    args = ap.parse_args()
+    print(f"cpus: {os.cpu_count()}  python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="policytrack-bench-") as tmp:
+        d = Path(tmp)
+        t = time.perf_counter()
+        mixed = build_pdfs(d, args.pdf_pages, 32, table_every=150)  # a table about every 8 pages
+        dense = build_pdfs(d, 60, 30, table_every=18)                # a table on about every page
+        big = make_pdf(d / "big300.pdf", plan_items(330, 150))
+        texts = build_text(d, args.text_mb)
+        print(f"corpus generated in {time.perf_counter() - t:.1f}s")
+
+        parse_file(mixed[0])  # warm imports, as in a long-running batch
+        pages, dt = bench_pdf(mixed)
+        bp, bdt = baseline_pdfplumber(mixed)
+        print(f"PDF (plans, tables on ~1/8 pages): {pages} pages in {dt:.2f}s = {pages / dt:.1f} pages/s  "
+              f"| baseline pdfplumber extract_text: {bp / bdt:.1f} pages/s  | ratio {(pages / dt) / (bp / bdt):.1f}x  (target >= 50)")
+        pages, dt = bench_pdf(dense)
+        bp, bdt = baseline_pdfplumber(dense)
+        print(f"PDF (a table on every page):       {pages} pages in {dt:.2f}s = {pages / dt:.1f} pages/s  "
+              f"| baseline pdfplumber extract_text: {bp / bdt:.1f} pages/s  | ratio {(pages / dt) / (bp / bdt):.1f}x")
+
+        txts = [f for f in texts if f.suffix == ".txt"]
+        htmls = [f for f in texts if f.suffix == ".html"]
+        mb, dt, rate = bench_text(txts)
+        print(f"TXT  (UTF-8 web copies):  {mb:.1f} MB in {dt:.2f}s = {rate:.1f} MB/s")
+        cms = [f for f in htmls if not f.name.endswith(".generic.html")]
+        generic = [f for f in htmls if f.name.endswith(".generic.html")]
+        m1, d1, r1 = bench_text(cms)
+        print(f"HTML (GBK, CMS article container): {m1:.1f} MB in {d1:.2f}s = {r1:.1f} MB/s")
+        m2, d2, r2 = bench_text(generic)
+        print(f"HTML (GBK, generic -> trafilatura): {m2:.1f} MB in {d2:.2f}s = {r2:.1f} MB/s")
+        mb2, dt2 = m1 + m2, d1 + d2
+        print(f"TXT+HTML, one process:    {mb + mb2:.1f} MB in {dt + dt2:.2f}s = {(mb + mb2) / (dt + dt2):.1f} MB/s  (target >= 5)")
+        t = time.perf_counter()
+        failed = sum(isinstance(r, Exception) for _, r in parse_many(texts, workers=os.cpu_count()))
+        dt3 = time.perf_counter() - t
+        print(f"TXT+HTML, parse_many on {os.cpu_count()} cores: {mb + mb2:.1f} MB in {dt3:.2f}s = {(mb + mb2) / dt3:.1f} MB/s  (target >= 5; {failed} failed)")
+        t = time.perf_counter()
+        pages = sum(r.pages or 0 for _, r in parse_many(mixed, workers=os.cpu_count()))
+        dt4 = time.perf_counter() - t
+        print(f"PDF, parse_many on {os.cpu_count()} cores (files in parallel): {pages} pages in {dt4:.2f}s = {pages / dt4:.1f} pages/s")
+
+        pages, dt, self_mb, kids_mb = peak_memory(big)
+        print(f"peak memory, {pages}-page PDF in a fresh process: {self_mb:.0f} MB (worker processes: {kids_mb:.0f} MB each at most), "
+              f"{pages / dt:.1f} pages/s cold  (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()

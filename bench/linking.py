@@ -1,0 +1,135 @@
+"""Precision and recall of automatic commitment–progress linking.
+
+    python3 bench/linking.py            # both sources below, whichever are available
+    python3 bench/linking.py --source gold
+
+Sources of records:
+* gold     the hand-checked records of ../shared/gold for the seed documents
+           (measures the linker alone, independent of extraction quality);
+* extract  records extracted by policytrack from the seeds and the bundled corpus
+           (measures the whole chain; needs policytrack.ingest and policytrack.extract).
+Targets: precision >= 0.95, recall >= 0.90 (over pairs whose records exist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+GOLD = ROOT / "tests" / "linking" / "gold.yaml"
+sys.path.insert(0, str(ROOT))
+
+from policytrack.models import Baseline, Commitment, Progress, Target, assign_id  # noqa: E402
+from policytrack.track import linkeval  # noqa: E402
+from policytrack.track.link import auto_links, completion_statements, refine_region  # noqa: E402
+
+
+def _indicator_id(name: str, unit: str | None) -> str | None:
+    """What the extractor does for a record: the catalogue's matcher (None without it)."""
+    try:
+        from policytrack.extract.indicators import match_indicator
+    except ImportError:
+        return None
+    return match_indicator(name, unit or None)
+
+
+def gold_records(regions: dict[str, str]) -> tuple[list[Commitment], list[Progress], dict[str, str]]:
+    """Records of ../shared/gold as models, with offsets found in the seed texts."""
+    seeds = SHARED / "corpus" / "seeds"
+    texts = {p.name: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
+    cs: list[Commitment] = []
+    ps: list[Progress] = []
+    for kind in ("commitments", "progress"):
+        for f in sorted((SHARED / "gold").glob(f"{kind}_*.jsonl")):
+            for line in f.read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    continue
+                d = json.loads(line)
+                text = texts.get(d["doc"], "")
+                start = max(text.find(d["quote"]), 0)
+                common = dict(doc=d["doc"], quote=d["quote"], start=start, end=start + len(d["quote"]),
+                              region=regions.get(d["doc"]), indicator=d["indicator"],
+                              indicator_id=_indicator_id(d["indicator"], (d.get("target") or {}).get("unit") or d.get("unit")))
+                if kind == "commitments":
+                    t, b = d.get("target"), d.get("baseline")
+                    rec = Commitment(kind=d["kind"], target=Target(**t) if t else None,
+                                     baseline=Baseline(value=b["value"], year=b.get("year")) if b else None,
+                                     deadline=d.get("deadline"), departments=d.get("departments") or [],
+                                     level=d.get("level"), **common)
+                    cs.append(assign_id(rec))  # type: ignore[arg-type]
+                else:
+                    rec = Progress(value=d["value"], unit=d.get("unit") or "", year=d.get("year"), **common)
+                    ps.append(assign_id(rec))  # type: ignore[arg-type]
+    # de-duplicate the two annotators' files
+    cs = list({c.id: c for c in cs}.values())
+    ps = list({p.id: p for p in ps}.values())
+    return cs, ps, {d: d for d in texts}
+
+
+def extracted_records(regions: dict[str, str]) -> tuple[list[Commitment], list[Progress], dict[str, str]]:
+    from policytrack.extract import extract_text  # type: ignore[attr-defined]
+    from policytrack.ingest import parse_file  # type: ignore[attr-defined]
+
+    paths = sorted((SHARED / "corpus" / "seeds").glob("*.txt")) + sorted(
+        p for p in (ROOT / "corpus").iterdir() if p.suffix.lower() in (".pdf", ".docx", ".html", ".txt"))
+    cs: list[Commitment] = []
+    ps: list[Progress] = []
+    texts: dict[str, tuple[str, str | None]] = {}
+    for path in paths:
+        parsed = parse_file(path)
+        region = parsed.meta.region or regions.get(path.name)
+        texts[path.name] = (parsed.text, region)
+        for r in extract_text(parsed.text, parsed.meta, doc=path.name):
+            if r.region is None:
+                r.region = region
+            (cs if isinstance(r, Commitment) else ps).append(r)
+        if parsed.meta.doc_type == "report":
+            ps.extend(completion_statements(path.name, parsed.text, region=region, report_year=parsed.meta.report_year))
+    known = {r for _, r in texts.values() if r} | {c.region for c in cs if c.region}
+    ps = [p.model_copy(update={"region": refine_region(p, *texts[p.doc], known)}) for p in ps]
+    return cs, ps, {}
+
+
+def run(source: str, verbose: bool) -> bool:
+    gold = linkeval.load_gold(GOLD)
+    if source == "gold":
+        cs, ps, names = gold_records(gold["regions"])
+        docs = set(names)
+    else:
+        cs, ps, names = extracted_records(gold["regions"])
+        docs = None
+    links = auto_links(cs, ps)
+    s = linkeval.score(gold, cs, ps, links, names, docs=docs)
+    print(f"[{source}] {len(cs)} commitments, {len(ps)} progress, {len(links)} automatic links")
+    print(f"[{source}] precision {s.precision:.3f} ({s.true_pos}/{s.true_pos + s.false_pos})  "
+          f"recall {s.recall:.3f} ({s.found_pairs}/{s.gold_pairs})  pairs with a missing record: {s.unavailable_pairs}  "
+          f"links outside the gold set: {s.unscored_links}")
+    if verbose:
+        for e in s.errors:
+            print("   ", e)
+    return s.precision >= 0.95 and s.recall >= 0.90
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--source", choices=["gold", "extract", "all"], default="all")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args()
+    if not SHARED.is_dir():
+        print(f"{SHARED}: shared seeds absent; nothing to measure", file=sys.stderr)
+        return 2
+    ok = True
+    for src in (["gold", "extract"] if a.source == "all" else [a.source]):
+        try:
+            ok &= run(src, a.verbose)
+        except ImportError as exc:
+            print(f"[{src}] skipped: {exc}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Relevance of search, measured: recall@10 and nDCG@10 per backend and mode.
+
+Why: "ranked sensibly" and "finds every 大班额 commitment" are claims; this
+script turns them into numbers over tests/relevance/queries.yaml, so a change
+to the segmenter, the catalogue or the ranking shows up as a figure.
+
+    python3 bench/relevance.py [--db STORE.db] [--backend fts|es] [--mode lexical|hybrid|semantic]
+
+Without --db a temporary store is built from ../shared seeds (+ bundled corpus
+when the ingest pipeline is available), exactly as the tests build it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO))
+QUERIES = REPO / "tests" / "relevance" / "queries.yaml"
+K = 10
+
+
+@dataclass
+class Item:
+    doc: str
+    text: str
+    type: str | None = None
+
+
+@dataclass
+class Query:
+    q: str
+    must: list[Item]
+    filters: dict
+
+
+def load_queries(path: Path = QUERIES) -> list[Query]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    alias = data.get("docs") or {}
+    out = []
+    for e in data["queries"]:
+        items = [Item(doc=alias.get(m["doc"], m["doc"]), text=m["text"], type=m.get("type")) for m in e["must"]]
+        out.append(Query(q=e["q"], must=items, filters=e.get("filters") or {}))
+    return out
+
+
+def _hit_doc_names(r) -> set[str]:
+    names = {r.doc, r.file_name or ""}
+    if r.source:
+        names.add(r.source.replace("\\", "/").rsplit("/", 1)[-1])
+    return {n for n in names if n}
+
+
+def matches(item: Item, r) -> bool:
+    if item.type and r.type != item.type:
+        return False
+    if item.doc not in _hit_doc_names(r):
+        return False
+    return item.text in ((r.quote or "") + (r.text or ""))
+
+
+def evaluate(backend, queries: list[Query], mode: str = "lexical", present_docs: set[str] | None = None) -> list[dict]:
+    """Per query: recall@K, nDCG@K (binary gains, one gain per must-item), and the misses."""
+    from policytrack.search.backend import SearchRequest
+
+    rows = []
+    for qu in queries:
+        items = [it for it in qu.must if present_docs is None or it.doc in present_docs]
+        if not items:
+            continue
+        resp = backend.search(SearchRequest(q=qu.q, size=K, mode=mode, **qu.filters))
+        found: set[int] = set()
+        dcg = 0.0
+        for rank, r in enumerate(resp.results[:K], start=1):
+            for i, it in enumerate(items):
+                if i not in found and matches(it, r):
+                    found.add(i)
+                    dcg += 1.0 / math.log2(rank + 1)
+                    break
+        ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(items), K)))
+        rows.append({
+            "q": qu.q, "n": len(items), "found": len(found), "recall": len(found) / len(items),
+            "ndcg": dcg / ideal if ideal else 0.0,
+            "missed": [it.text for i, it in enumerate(items) if i not in found],
+            "semantic_used": resp.semantic_used,
+        })
+    return rows
+
+
+def summary(rows: list[dict]) -> dict:
+    items = sum(r["n"] for r in rows)
+    return {
+        "queries": len(rows),
+        "items": items,
+        "recall@10": sum(r["found"] for r in rows) / items if items else 0.0,
+        "macro_recall@10": sum(r["recall"] for r in rows) / len(rows) if rows else 0.0,
+        "ndcg@10": sum(r["ndcg"] for r in rows) / len(rows) if rows else 0.0,
+    }
+
+
+def store_doc_names(db: Path) -> set[str]:
+    from policytrack.search.fts import FtsBackend
+
+    b = FtsBackend(db)
+    docs = b._cache().docs
+    out = set()
+    for d in docs.values():
+        out |= {d.id, d.file_name or ""}
+        if d.source:
+            out.add(d.source.replace("\\", "/").rsplit("/", 1)[-1])
+    b.close()
+    return {n for n in out if n}
+
+
+def build_default_store(tmp: Path, source: str = "gold") -> Path:
+    sys.path.insert(0, str(REPO / "tests"))
+    from search_fixtures import build_store  # type: ignore
+
+    return build_store(tmp / "relevance.db", source)
+
+
+def run(db: Path, backends: list[str], modes: list[str], verbose: bool = False) -> dict[str, dict]:
+    from policytrack.search.backend import open_backend
+
+    queries = load_queries()
+    present = store_doc_names(db)
+    out = {}
+    from policytrack.config import get_settings
+
+    for name in backends:
+        backend = open_backend(name, db_path=db, settings=get_settings())
+        for mode in modes:
+            rows = evaluate(backend, queries, mode, present)
+            s = summary(rows)
+            s["semantic_used"] = any(r["semantic_used"] for r in rows)
+            out[f"{name}/{mode}"] = s
+            print(f"{name:4s} {mode:8s} queries={s['queries']} items={s['items']} recall@10={s['recall@10']:.3f} "
+                  f"macro-recall@10={s['macro_recall@10']:.3f} nDCG@10={s['ndcg@10']:.3f} "
+                  f"semantic_used={s['semantic_used']}")
+            for r in rows:
+                if verbose or r["missed"]:
+                    print(f"    {r['q']!r}: {r['found']}/{r['n']} nDCG={r['ndcg']:.2f} missed={r['missed']}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--backend", action="append", choices=["fts", "es"])
+    ap.add_argument("--mode", action="append", choices=["lexical", "semantic", "hybrid"])
+    ap.add_argument("--embed", metavar="MODEL", help="embed the store with this local model first "
+                    "(also sets POLICYTRACK_EMBED_MODEL for semantic/hybrid modes)")
+    ap.add_argument("--pipeline", action="store_true", help="build the store with the real ingest pipeline "
+                    "(seeds + bundled corpus, extracted records) instead of the seeds' gold records")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = a.db or build_default_store(Path(tmp), "pipeline" if a.pipeline else "gold")
+        if a.embed:
+            import os
+
+            from policytrack.search import embed
+
+            os.environ["POLICYTRACK_EMBED_MODEL"] = a.embed
+            embed.embed_store(db, embed.load_encoder(a.embed))
+        run(db, a.backend or ["fts"], a.mode or ["lexical"], a.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

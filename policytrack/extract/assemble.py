@@ -1,0 +1,123 @@
+"""Turn raw figure dicts into the shared pydantic records, with departments,
+section, region, indicator id and stable ids.
+
+Why separate: departments come from the whole task paragraph (a （责任单位：…） tag
+after it) or from the sentence's subject, which needs the text around a record,
+not just the record.
+"""
+
+from __future__ import annotations
+
+from policytrack.models import Baseline, Commitment, Progress, Target, assign_id, record_id
+
+from .context import DocContext
+
+
+def _para_start(text: str, offset: int) -> int:
+    i = text.rfind("\n", 0, offset)
+    return i + 1
+
+
+def departments_for(ctx: DocContext, blocks, start: int, end: int, sent_text: str) -> list[str]:
+    """Tag block of the task paragraph, else the acting subject of the sentence."""
+    text = ctx.text
+    prev_end = 0
+    for b in blocks:
+        ps = max(prev_end, _para_start(text, b.start))
+        if b.start >= end and ps <= start:
+            return list(b.departments)
+        if b.start <= start < b.end:
+            return list(b.departments)
+        prev_end = b.end
+    try:
+        from .departments import subject_departments
+
+        return subject_departments(sent_text) or list(ctx.owner)
+    except Exception:  # noqa: BLE001 - a failing lexicon must not lose the record
+        return list(ctx.owner)
+
+
+def _indicator_id(phrase: str, unit: str | None) -> str | None:
+    try:
+        from .indicators import match_indicator
+
+        return match_indicator(phrase, unit)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def to_records(ctx: DocContext, raw: list[dict], blocks) -> list[Commitment | Progress]:
+    text = ctx.text
+    out: list[Commitment | Progress] = []
+    for r in raw:
+        quote = text[r["start"]:r["end"]]
+        if not quote.strip():
+            continue
+        common = dict(doc=ctx.doc, quote=quote, start=r["start"], end=r["end"], section=ctx.section(r["start"]),
+                      region=ctx.region, indicator=r.get("indicator") or quote[:40])
+        if r["type"] == "progress":
+            rec = Progress(**common, indicator_id=_indicator_id(common["indicator"], r["unit"]), value=r["value"],
+                           unit=r["unit"], year=r.get("year"), confidence=r.get("confidence", 0.8))
+        else:
+            sent = r.get("sent")
+            sent_text = text[sent.start:r["start"]] + quote if sent is not None else quote
+            target = None
+            if r["kind"] == "quantitative":
+                target = Target(value=r["value"], unit=r["unit"], op=r["op"])
+            baseline = None
+            if r.get("baseline") is not None:
+                baseline = Baseline(**r["baseline"])
+            rec = Commitment(
+                **common, kind=r["kind"], target=target, baseline=baseline, deadline=r.get("deadline"),
+                start_date=r.get("start_date"), level=r.get("level"),
+                departments=r.get("departments") if r.get("departments") is not None else departments_for(ctx, blocks, r["start"], r["end"], sent_text),
+                indicator_id=_indicator_id(common["indicator"], r.get("unit")), confidence=r.get("confidence", 0.8),
+            )
+        out.append(assign_id(rec))
+    out.sort(key=lambda x: (x.start, x.end))
+    _link_baselines(out)
+    _unique_ids(out)
+    return out
+
+
+def _unique_ids(records: list[Commitment | Progress]) -> None:
+    """Two records with the same quote, indicator and value (四个100%) still need distinct ids;
+    the n-th repeat hashes its ordinal in, so re-extraction gives the same ids again."""
+    seen: dict[str, int] = {}
+    for r in records:
+        n = seen.get(r.id, 0)
+        seen[r.id] = n + 1
+        if n:
+            value = r.value if isinstance(r, Progress) else (r.target.value if r.target else None)
+            r.id = record_id(r.doc, r.type, r.start, r.end, f"{r.indicator}#{n}", value)
+
+
+def _link_baselines(records: list[Commitment | Progress]) -> None:
+    """A target stated in prose takes its baseline (and 约束性/预期性) from the document's own
+    indicator table or reported figure for the same catalogue indicator: the plan's 学前三年毛入园率
+    达到95% starts from the table's 93.91 (2020)."""
+    table: dict[str, Commitment] = {}
+    by_indicator: dict[str, list[Progress]] = {}
+    for r in records:
+        if isinstance(r, Progress) and r.indicator_id and r.year is not None:
+            by_indicator.setdefault(r.indicator_id, []).append(r)
+    for r in records:
+        if isinstance(r, Commitment) and r.indicator_id and r.baseline is not None and r.level:
+            table.setdefault(r.indicator_id, r)
+    for c in records:
+        if not isinstance(c, Commitment) or not c.indicator_id or c.target is None:
+            continue
+        if c.level is None and c.indicator_id in table and table[c.indicator_id] is not c:
+            c.level = table[c.indicator_id].level
+        if c.baseline is not None:
+            continue
+        src = table.get(c.indicator_id)
+        if src is not None and src is not c and src.baseline is not None:
+            c.baseline = src.baseline.model_copy()
+            continue
+        dl = int(c.deadline[:4]) if c.deadline else None
+        cands = [p for p in by_indicator.get(c.indicator_id, [])
+                 if (p.unit or "") == (c.target.unit or "") and (dl is None or p.year < dl)]
+        if cands:
+            best = max(cands, key=lambda p: (p.year, -abs(p.start - c.start)))
+            c.baseline = Baseline(value=best.value, year=best.year, unit=best.unit or None)

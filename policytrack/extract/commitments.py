@@ -1,0 +1,91 @@
+"""Commitments: figures promised as targets and qualitative end states.
+
+Why rules and not a model: an auditor must be able to see why a sentence became a
+commitment; the cues (到2025年, 力争, 不低于, a planning heading, the document being a
+plan) are listed in `lexicons/cues.yaml` and weighed here in one place.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import DocContext, cues
+from .deadlines import TimeExpr
+from .numbers import NumberMention
+
+_LEAD_JUNK = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十\d]{1,2}[)）、.．]|[①-⑳])?\s*"
+    r"(?:其中|同时|并|另外|此外|全年|全区|全县|全市|全省|全国|我区|我县|我市|我省|力争|争取|确保|计划|预计|将|拟|要|使|实现|到|至|在|由|从|累计|共|有|已|已经|目前|现有)*"
+)
+_TRAIL_JUNK = re.compile(r"(?:比|较|与|分别|均|达到|达|为|是|超过|不低于|不少于|不超过|不高于|控制在|保持在|稳定在|提高到|提高至|提升到|提升至|增加到|增至|降到|降至|约|近|低于|高于|至少|共计|共|有|累计|总计|合计|占|实现|完成|新增|增长|下降|提高|提升|力争|的|\s)+$")
+_OPEN = "“《(（"
+
+
+def clean_indicator(s: str) -> str:
+    s = s.strip(" \u3000,，:：、;；\"“”")
+    s = _LEAD_JUNK.sub("", s)
+    s = _TRAIL_JUNK.sub("", s)
+    s = s.strip(" \u3000,，:：、;；\"“”")
+    return s[-40:]
+
+
+def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMention, times: list[TimeExpr]) -> int:
+    """> 0: the figure is promised; <= 0: it is reported."""
+    c = cues()
+    score = 0
+    raw = mention.raw
+    if ctx.doc_type == "plan":
+        score += 1 if ctx.type_reliable else 0
+    elif ctx.doc_type == "report":
+        score -= 1
+    score += 2 * ctx.heading_bias(mention.start)
+    for t in times:
+        if t.compare:
+            continue
+        if t.kind == "deadline":
+            y = int(t.value[:4])
+            ref = ctx.report_year or ctx.doc_year
+            if ref and y < ref and t.explicit:
+                score -= 1  # a deadline already past when the document was written: a review
+            else:
+                score += 3
+        elif t.kind == "start":
+            score += 2
+        elif t.kind == "year":
+            y = int(t.value[:4])
+            ref = ctx.report_year or ctx.doc_year
+            if ref and y < ref:
+                score -= 2
+            elif ref and y > ref:
+                score += 2
+
+    if any(w in prefix for w in c["strong_target_cues"]):
+        score += 2
+    if re.search(r"(?:已|累计|共有|现有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))", prefix):
+        score -= 3
+    if raw.endswith(("以内", "左右", "以下")) or raw.startswith(("控制在", "不超过")):
+        score += 1
+    elif raw.endswith("以上") and not (ctx.doc_type == "report" and ctx.type_reliable):
+        score += 1
+
+    if any(raw.startswith(w) for w in ("不低于", "不少于", "不超过", "不高于", "控制在", "至少")):
+        score += 2
+    return score
+
+
+def is_standing_or_end_state(clause: str) -> bool:
+    c = cues()
+    if not any(w in clause for w in c["end_states"]):
+        return False
+    body = clause.rstrip("。；;，, ")
+    if any(w in body for w in c["vague_objects"]):
+        return False
+    if body.endswith(tuple(c["activity_endings"])) and not any(w in body for w in c["activity_exceptions"]):
+        return False
+    return True
+
+
+def looks_process(clause: str) -> bool:
+    c = cues()
+    body = _LEAD_JUNK.sub("", clause)
+    return any(body.startswith(w) for w in c["process_words"]) and not any(w in body for w in c["process_exceptions"])

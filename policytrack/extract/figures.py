@@ -1,0 +1,327 @@
+"""Sentence by sentence: every figure becomes a commitment or a progress record,
+and clauses that state an end state without a figure become qualitative commitments.
+
+Why one pass for both: the same sentence shape (X达到95%) is a promise in a plan's
+目标 section and an achievement in a report; the decision needs the same context
+(document type, heading, time words), so both records are made here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .commitments import clean_indicator, is_standing_or_end_state, looks_process, target_score
+from .context import DocContext, cues
+from .deadlines import TimeExpr, find_times
+from .numbers import NumberMention, _lex as _num_lex, cn_to_number, parse_numbers
+from .progress import progress_year
+from .columns import Cell, cell_at, header_bias, header_unit, plain_number, table_cells
+from .sentences import Piece, clauses, lines, sentences
+
+_SPLIT_LIST = re.compile(r"[、和及与]")
+
+
+def _descriptor(text: str, m: NumberMention) -> bool:
+    lx = _num_lex()
+    if m.unit in lx["age_units"]:
+        return not any(w in text[max(0, m.start - 8): m.start] for w in lx["age_quantity_words"])
+    if m.unit not in lx["descriptor_units"]:
+        return False
+    tail = text[m.end: m.end + 6]
+    return any(tail.startswith(w) for w in lx["descriptor_followers"])
+
+
+def _clause_of(cls: list[Piece], offset: int) -> Piece | None:
+    for c in cls:
+        if c.start <= offset < c.end:
+            return c
+    return None
+
+
+def _segment(text: str, clause: Piece, m: NumberMention, n_in_clause: int) -> Piece:
+    """The 、-separated item holding the figure when a clause lists several figures."""
+    if n_in_clause <= 1:
+        return clause
+    s = clause.start
+    for k in range(m.num_start - 1, clause.start - 1, -1):
+        if text[k] in "、":
+            s = k + 1
+            break
+    e = clause.end
+    for k in range(m.end, clause.end):
+        if text[k] in "、":
+            e = k
+            break
+    return Piece(s, e)
+
+
+def _topic(ctx: DocContext, para: Piece, offset: int, para_times: list[TimeExpr], kinds=("year",)) -> list[TimeExpr]:
+    """Times that open the paragraph ("2020年，全县…", "到2025年，…") carry over to its later
+    sentences; on run-on text (a whole document on one line) the section body is the paragraph."""
+    anc = ctx.ancestors(offset)
+    anchor = max(para.start, anc[-1].start if anc else para.start)
+    return [t for t in para_times if 0 <= t.start - anchor <= 16 and t.kind in kinds and not t.compare]
+
+
+def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], first_times: list[TimeExpr]) -> bool:
+    """A sentence without its own time in a paragraph whose first sentence sets a deadline
+    (根据…，到2025年，…) is a target; so is an item of a dated task list (2020年为民办实事)."""
+    if [t for t in times if not t.compare]:
+        return False
+    if any(t.kind == "deadline" and not t.compare for t in first_times):
+        return True
+    return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
+
+
+_GAP = re.compile(r"(?:还需|仍需|还差|尚需|差距)[^，,。；;]{0,4}$")
+_FROM = re.compile(r"(?:由|从)(?:(?:19|20)\d\d\s*年(?:底|末)?(?:的)?|目前的?|现在的?|上年的?|去年的?)?\s*$")
+_TO = re.compile(r"^[^，,。；;]{0,4}?(?:提高|提升|增加|增长|降低|下降|减少|扩大|缩小|上升|降)(?:到|至|为)[^，,。；;]{0,6}$")
+
+
+def _start_values(text: str, mentions: list[NumberMention]) -> dict[int, NumberMention]:
+    """由X提高到Y / 从X增加到Y: {id(X): Y}."""
+    out: dict[int, NumberMention] = {}
+    for a, b in zip(mentions, mentions[1:]):
+        if _FROM.search(text, max(0, a.start - 12), a.start) and _TO.match(text[a.end:b.num_start]):
+            out[id(a)] = b
+    return out
+
+
+def _own_year(text: str, m: NumberMention, times: list[TimeExpr]) -> int | None:
+    for t in times:
+        if 0 <= m.start - t.end <= 3:
+            return int(t.value[:4])
+    return None
+
+
+def _row_departments(cells: dict, line_start: int, text: str) -> list[str] | None:
+    """The 责任单位 / 牵头单位 column of the record's row."""
+    for c in cells.get(line_start, []):
+        if c.header and any(w in c.header for w in ("责任单位", "牵头单位", "责任部门", "承办单位")):
+            try:
+                from .departments import split_departments
+
+                deps = split_departments(text[c.start:c.end].strip())
+            except Exception:  # noqa: BLE001
+                return None
+            return deps or None
+    return None
+
+
+_N_HUNDRED = re.compile(r"([两二三四五六七八九十])个[“\"]?$")
+
+
+def _times_hundred(text: str, m: NumberMention) -> int:
+    """四个100% / 三个百分之百: the number of 100% targets the idiom bundles."""
+    if m.value != 100 or m.unit != "%":
+        return 1
+    hit = _N_HUNDRED.search(text, max(0, m.start - 4), m.start)
+    return int(cn_to_number(hit.group(1)) or 1) if hit else 1
+
+
+def _header_year(header: str | None) -> str | None:
+    """2022年度任务目标 → 2022: a target column's year is its cells' deadline."""
+    if not header or header_bias(header) <= 0:
+        return None
+    m = re.search(r"((?:19|20)\d\d)\s*年", header)
+    return m.group(1) if m else None
+
+
+def _plain_cells(ctx: DocContext, row: list[Cell], sent: Piece, times: list[TimeExpr]) -> list[dict]:
+    """Cells holding a bare number under a header that gives the unit (资助人数 | 671)."""
+    out = []
+    text = ctx.text
+    for c in row:
+        if not (sent.start <= c.start and c.end <= sent.end + 1):
+            continue
+        v = plain_number(text[c.start:c.end])
+        unit = header_unit(c.header)
+        if v is None or unit is None:
+            continue
+        label = text[row[0].start:row[0].end].strip()
+        rec = {"start": c.start, "end": c.end, "indicator": clean_indicator(label + (c.header or "")), "value": v,
+               "unit": unit, "op": "=", "confidence": 0.6}
+        if header_bias(c.header) > 0:
+            rec.update(type="commitment", kind="quantitative", deadline=None, start_date=None, sent=sent)
+        else:
+            rec.update(type="progress", year=progress_year(ctx, c.start, [t for t in times if t.end <= c.start], []))
+        out.append(rec)
+    return out
+
+
+def _nearby_op(text: str, clause: Piece, m: NumberMention, group: list[NumberMention]) -> str:
+    """至少组织2次 (a bound a few characters before the figure), and the later figures of
+    分别达到50%、85% (the bound of the first figure of the list)."""
+    if m.op != "=":
+        return m.op
+    window = text[max(clause.start, m.num_start - 8):m.num_start]
+    for op, words in _num_lex().get("ops_nearby", {}).items():
+        if any(w in window for w in words):
+            return op
+    i = group.index(m) if m in group else 0
+    if i > 0:
+        between = text[group[i - 1].end:m.start]
+        if between.strip(" 、和及与") == "" and group[i - 1].op != "=":
+            return group[i - 1].op
+    return m.op
+
+
+def _respective(text: str, sent: Piece, m: NumberMention, mentions: list[NumberMention], times: list[TimeExpr]) -> str | None:
+    """到2022年和2030年…分别不低于22%和30%: the k-th figure after 分别 takes the k-th year."""
+    k = text.find("分别", sent.start, sent.end)
+    if k < 0 or m.start < k:
+        return None
+    dl = [t for t in times if t.kind in ("deadline", "year") and not t.compare and t.end <= k]
+    after = [x for x in mentions if x.start >= k]
+    if len(dl) < 2 or len(after) != len(dl) or m not in after:
+        return None
+    return dl[after.index(m)].value
+
+
+def _deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], para_times: list[TimeExpr], first_times: list[TimeExpr]) -> str | None:
+    """The sentence's own time (a plain year in a target sentence is its deadline), else the
+    paragraph's opening time, else the enclosing heading's."""
+    dl = [t for t in times if t.kind in ("deadline", "year") and not t.compare]
+    pick = [t for t in dl if t.end <= offset] or dl
+    if pick:
+        return pick[-1].value
+    pdl = _topic(ctx, para, offset, para_times, ("deadline", "year"))
+    if pdl:
+        return pdl[-1].value
+    first = [t for t in first_times if t.kind == "deadline" and not t.compare]
+    if first:
+        return first[-1].value
+    ht = ctx.heading_time(offset)
+    if ht is not None and ht.kind != "start":
+        return ht.value
+    if ctx.doc_year and not ctx.plan_end:
+        # 计划新招录教师400人 in a dated page or an annual list: this year's target
+        sent_text = ctx.text[max(para.start, offset - 60):offset + 20]
+        if any(w in sent_text for w in ("计划", "今年", "年度", "本年", "年内")):
+            return str(ctx.doc_year)
+    return None
+
+
+def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) -> list[dict]:
+    """Raw records (dicts) for all figures and qualitative end states of the text."""
+    text = ctx.text
+    out: list[dict] = []
+    skip = skip or []
+    seen_paras: set[str] = set()
+    cells = table_cells(text) if ("|" in text or "\t" in text) else {}
+    for para in lines(text):
+        if para.end <= para.start or not text[para.start:para.end].strip():
+            continue
+        key = re.sub(r"\s+", "", text[para.start:para.end])
+        if len(key) >= 12:
+            # a block repeated word for word on the same page is recorded once
+            if key in seen_paras:
+                continue
+            seen_paras.add(key)
+        if any(a <= para.start and para.end <= b for a, b in skip):
+            continue
+        para_times: list[TimeExpr] = []
+        first_times: list[TimeExpr] | None = None
+        for sent in sentences(text, para.start, para.end):
+            st = text[sent.start:sent.end]
+            times = find_times(text, sent.start, sent.end, ctx.report_year or ctx.doc_year, ctx.plan_end)
+            if first_times is None:
+                first_times_now: list[TimeExpr] = []
+            else:
+                first_times_now = first_times
+            mentions = [m for m in parse_numbers(text, sent.start, sent.end) if not _descriptor(text, m)]
+            mentions = [m for m in mentions if not any(t.start <= m.num_start < t.end for t in times)]
+            cls = clauses(text, sent.start, sent.end)
+            by_clause: dict[int, list[NumberMention]] = {}
+            for m in mentions:
+                c = _clause_of(cls, m.num_start)
+                if c is not None:
+                    by_clause.setdefault(c.start, []).append(m)
+            start_values = _start_values(text, mentions)
+            for m in mentions:
+                c = _clause_of(cls, m.num_start)
+                if c is None:
+                    continue
+                if _GAP.search(text, max(c.start, m.start - 6), m.start) or (m.value == 0 and not m.unit.endswith("%")):
+                    continue  # 还需提高0.5个百分点: a gap to a target; 0人参与: page furniture
+                group = by_clause[c.start]
+                seg = _segment(text, c, m, len(group))
+                prefix = text[sent.start:m.start]
+                before = [t for t in times if t.end <= m.start]
+                score = target_score(ctx, st, prefix, m, times)
+                cell = cell_at(cells, para.start, m.start) if cells else None
+                if cell is not None:
+                    score += header_bias(cell.header)
+                if _inherits_deadline(ctx, para, m.start, times, first_times_now):
+                    score += 2
+                ind_src = text[seg.start:m.start]
+                times_in = [t for t in times if seg.start <= t.start < m.start]
+                for t in times_in:
+                    ind_src = ind_src.replace(text[t.start:t.end], "")
+                indicator = clean_indicator(ind_src)
+                if not indicator:
+                    indicator = clean_indicator(text[c.start:group[0].start]) or clean_indicator(text[sent.start:m.start])
+                rec = {
+                    "start": seg.start, "end": seg.end, "indicator": indicator,
+                    "value": m.value, "unit": m.unit, "op": _nearby_op(text, c, m, group), "mention": m,
+                }
+                if id(m) in start_values:
+                    score = min(score, 0)  # 由2019年的17.6%降为…: the starting value is a reported figure
+                if score > 0:
+                    base = next((x for x in mentions if start_values.get(id(x)) is m), None)
+                    if base is not None:
+                        by = _own_year(text, base, times)
+                        rec["baseline"] = {"value": base.value, "year": by or ctx.report_year or ctx.doc_year, "unit": base.unit or None}
+                    deadline = _deadline(ctx, para, m.start, times, para_times, first_times_now)
+                    if deadline is None and ctx.doc_year and not ctx.plan_end and not (ctx.type_reliable and ctx.doc_type == "plan"):
+                        deadline = str(ctx.doc_year)  # a dated news page or speech: this year's target
+                    if cell is not None and (hy := _header_year(cell.header)):
+                        deadline = deadline if deadline and deadline.startswith(hy) else hy
+                    paired = _respective(text, sent, m, mentions, times)
+                    if paired:
+                        deadline = paired
+                    starts = [t for t in times if t.kind == "start"]
+                    if cell is not None and (rd := _row_departments(cells, para.start, text)):
+                        rec["departments"] = rd
+                    rec.update(type="commitment", kind="quantitative", deadline=deadline,
+                               start_date=starts[0].value if starts else None, sent=sent)
+                elif m.unit in _num_lex().get("progress_excluded_units", []):
+                    continue
+                else:
+                    year = progress_year(ctx, m.start, before, _topic(ctx, para, m.start, para_times))
+                    if year and re.search(r"(?:比|较|同比)(?:上年|去年|上一年)(?:同期)?$", text[max(c.start, m.start - 6):m.start]):
+                        year -= 1
+                    rec.update(type="progress", year=year)
+                out.append(rec)
+                for _ in range(_times_hundred(text, m) - 1):
+                    out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
+            # qualitative end states: clauses without figures in a promising context
+            for c in cls:
+                if c.start in by_clause:
+                    continue
+                ct = text[c.start:c.end]
+                if len(ct) < 4 or not is_standing_or_end_state(ct) or looks_process(ct):
+                    continue
+                fake = NumberMention(c.start, c.end, c.start, c.start, 0, "", "=", ct)
+                score = target_score(ctx, st, text[sent.start:c.start], fake, times)
+                if _inherits_deadline(ctx, para, c.start, times, first_times_now):
+                    score += 2
+                qcell = cell_at(cells, para.start, c.start) if cells else None
+                if qcell is not None:
+                    score += header_bias(qcell.header)
+                if score <= 1 and not (score > 0 and ctx.heading_bias(c.start) > 0):
+                    continue
+                deadline = _deadline(ctx, para, c.end, times, para_times, first_times_now)
+                if qcell is not None and (hy := _header_year(qcell.header)):
+                    deadline = deadline if deadline and deadline.startswith(hy) else hy
+                qrec = {"type": "commitment", "kind": "qualitative", "start": c.start, "end": c.end,
+                        "indicator": clean_indicator(ct), "deadline": deadline, "sent": sent, "start_date": None}
+                if qcell is not None and (rd := _row_departments(cells, para.start, text)):
+                    qrec["departments"] = rd
+                out.append(qrec)
+            para_times.extend(times)
+            if para.start in cells:
+                out.extend(_plain_cells(ctx, cells[para.start], sent, times))
+            if first_times is None:
+                first_times = times
+    return out

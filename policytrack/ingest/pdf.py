@@ -1,0 +1,417 @@
+"""PDF reader: text in reading order, tables as rows, page furniture removed.
+
+Speed: pdfplumber costs ~50 ms a page, mostly in pdfminer's layout analysis, while
+pdfium (pypdfium2, which pdfplumber already depends on) reads a page's text in about a
+millisecond.  Tables, however, need pdfplumber's ruling-line analysis.  So each page is
+first inspected with pdfium: a page with no drawn rectangles and fewer than four path
+objects cannot contain a ruled table, and its lines are taken from pdfium; any other
+page goes through pdfplumber (tables + the text outside them).  Both give the same
+`_Line` records (text and box), and everything after that — header/footer removal,
+re-joining wrapped lines and sentences broken by a page break — is shared, so the
+output does not depend on which engine read a page (tests check this).
+
+Large files are read page by page, each page closed after use, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from policytrack.ingest.document import Block
+from policytrack.ingest.errors import IngestError
+
+_PAGE_NO = re.compile(
+    r"^(?:[-—–－~～·•\s]*\d{1,4}[-—–－~～·•\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|[Pp]age\s*\d+(?:\s*of\s*\d+)?)$"
+)
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SPACE_CJK = re.compile(rf"(?<=[{_CJK}])[ ]+(?=[{_CJK}0-9])|(?<=[0-9%])[ ]+(?=[{_CJK}])")
+_END_PUNCT = tuple("。！？；：!?;:”」』）)")
+_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|[（(]\d{1,2}[）)]|\d{1,2}[.．、](?!\d)|[①-⑳]|第[一二三四五六七八九十]+[章节条部分])")
+MARGIN_BAND = 0.09  # top/bottom fraction of the page where running heads and folios live
+MIN_PATHS_FOR_TABLE = 4
+PARALLEL_WORKERS = 2
+PARALLEL_MIN_PAGES = 8  # below this, handing pages to the worker pool costs more than it saves
+
+
+@dataclass
+class _Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+@dataclass
+class _Page:
+    number: int
+    width: float
+    height: float
+    lines: list[_Line]
+    tables: list[tuple[float, list[list[str]]]]  # (top, rows)
+
+
+def _fix_spaces(s: str) -> str:
+    """Layout gaps around CJK become spaces in both engines; Chinese never has them."""
+    return _SPACE_CJK.sub("", s.strip())
+
+
+# ------------------------------------------------------------------ opening / checks
+
+
+def _check_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        head = f.read(1024)
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 2048))
+        tail = f.read()
+    if b"%PDF-" not in head:
+        raise IngestError(path, "not a PDF file (no %PDF header; damaged or wrong extension?)")
+    if b"%%EOF" not in tail:
+        raise IngestError(path, "truncated or damaged PDF (no end-of-file marker)")
+
+
+def _open_pdfium(path: Path):
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg:
+            raise IngestError(path, "encrypted PDF (password required)") from None
+        raise IngestError(path, f"damaged PDF ({str(exc).splitlines()[0]})") from None
+
+
+# ------------------------------------------------------------------ engines
+
+
+def _needs_tables(page) -> bool:
+    """True when the page draws anything that could be a ruled table."""
+    import pypdfium2.raw as raw
+
+    paths = 0
+    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=4):
+        paths += 1
+        l, b, r, t = obj.get_bounds()
+        if r - l > 3 and t - b > 3 or paths >= MIN_PATHS_FOR_TABLE:
+            return True
+    return False
+
+
+def _pdfium_lines(page) -> list[_Line]:
+    height = page.get_height()
+    tp = page.get_textpage()
+    try:
+        segs = []
+        for i in range(tp.count_rects()):
+            l, b, r, t = tp.get_rect(i)
+            text = tp.get_text_bounded(l, b, r, t).replace("\r", "").replace("\n", "").rstrip()
+            if text.strip():
+                segs.append(_Line(text, l, r, height - t, height - b))
+    finally:
+        tp.close()
+    return _group_lines(segs)
+
+
+def _group_lines(segs: list[_Line]) -> list[_Line]:
+    """Text runs on one baseline band become one line (runs sorted left to right)."""
+    segs.sort(key=lambda s: (s.top, s.x0))
+    lines: list[list[_Line]] = []
+    for s in segs:
+        if lines:
+            cur = lines[-1]
+            top = min(c.top for c in cur)
+            bottom = max(c.bottom for c in cur)
+            overlap = min(bottom, s.bottom) - max(top, s.top)
+            if overlap > 0.5 * min(bottom - top, s.bottom - s.top):
+                cur.append(s)
+                continue
+        lines.append([s])
+    out = []
+    for cur in lines:
+        cur.sort(key=lambda c: c.x0)
+        text = cur[0].text
+        for a, b in zip(cur, cur[1:]):
+            text += (" " if b.x0 - a.x1 > 3 else "") + b.text
+        out.append(_Line(text, cur[0].x0, max(c.x1 for c in cur), min(c.top for c in cur), max(c.bottom for c in cur)))
+    return out
+
+
+def _plumber_page(ppage) -> tuple[list[_Line], list[tuple[float, list[list[str]]]]]:
+    tables = ppage.find_tables()
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj) -> bool:
+        cx = (obj["x0"] + obj["x1"]) / 2
+        cy = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    view = ppage.filter(outside) if boxes else ppage
+    lines = [
+        _Line(l["text"], l["x0"], l["x1"], l["top"], l["bottom"]) for l in view.extract_text_lines(return_chars=False) if l["text"].strip()
+    ]
+    return lines, [(t.bbox[1], t.extract()) for t in tables]
+
+
+def _outside(ln: _Line, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx, cy = (ln.x0 + ln.x1) / 2, (ln.top + ln.bottom) / 2
+    return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+
+def _read_range(path: str, start: int, stop: int) -> list[_Page]:
+    """Pages [start, stop): pdfium lines, then pdfplumber tables on the candidate pages
+    (their lines inside a table box dropped, the cells come from the table).  Runs in
+    a worker process for big files."""
+    p = Path(path)
+    pdf = _open_pdfium(p)
+    pages: list[_Page] = []
+    candidates: list[_Page] = []
+    try:
+        for i in range(start, stop):
+            page = pdf[i]
+            try:
+                w, h = page.get_size()
+                pg = _Page(i + 1, w, h, _pdfium_lines(page), [])
+                if _needs_tables(page):
+                    candidates.append(pg)
+            finally:
+                page.close()
+            pages.append(pg)
+    finally:
+        pdf.close()
+    if candidates:
+        plumber = _open_plumber(p)
+        try:
+            for pg in candidates:
+                ppage = plumber.pages[pg.number - 1]
+                try:
+                    found = ppage.find_tables()
+                    boxes = [t.bbox for t in found]
+                    if boxes:
+                        pg.lines = [ln for ln in pg.lines if _outside(ln, boxes)]
+                        pg.tables = [(t.bbox[1], t.extract()) for t in found]
+                finally:
+                    ppage.close()
+        finally:
+            plumber.close()
+    return pages
+
+
+_POOL = None
+
+
+def _pool():
+    """One worker pool per process, reused across files (forking per file would cost
+    more than it saves on a 30-page plan)."""
+    global _POOL
+    if _POOL is None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        import pdfplumber  # noqa: F401  (import once, inherited by forked workers)
+        import pypdfium2  # noqa: F401
+
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        _POOL = ProcessPoolExecutor(max_workers=PARALLEL_WORKERS, mp_context=ctx)
+        import atexit
+
+        atexit.register(_shutdown_pool)
+    return _POOL
+
+
+def _shutdown_pool() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+def _in_worker() -> bool:
+    """Inside a batch worker process the files are already parallel: no nested pool."""
+    import multiprocessing as mp
+
+    return mp.parent_process() is not None
+
+
+def _read_pages(path: Path, engine: str) -> list[_Page]:
+    pdf = _open_pdfium(path)
+    try:
+        n = len(pdf)
+    finally:
+        pdf.close()
+    if n == 0:
+        raise IngestError(path, "PDF has no pages")
+    if engine == "pdfplumber":
+        pages = [_Page(i + 1, 0.0, 0.0, [], []) for i in range(n)]
+        _read_all_with_plumber(path, pages)
+    elif n >= PARALLEL_MIN_PAGES and PARALLEL_WORKERS > 1 and (os.cpu_count() or 1) > 1 and not _in_worker():
+        parts = PARALLEL_WORKERS * 2
+        bounds = [n * k // parts for k in range(parts + 1)]
+        ranges = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+        try:
+            chunks = list(_pool().map(_read_range, [str(path)] * len(ranges), [a for a, _ in ranges], [b for _, b in ranges]))
+        except IngestError:
+            raise
+        except Exception:  # a broken pool (worker killed, no fork): read in this process
+            global _POOL
+            _POOL = None
+            chunks = [_read_range(str(path), 0, n)]
+        pages = [pg for chunk in chunks for pg in chunk]
+    else:
+        pages = _read_range(str(path), 0, n)
+    for p in pages:
+        for ln in p.lines:
+            ln.text = _fix_spaces(ln.text)
+        p.lines = [ln for ln in p.lines if ln.text]
+    return pages
+
+
+def _read_all_with_plumber(path: Path, pages: list[_Page]) -> None:
+    """Reference path: every page's text and tables from pdfplumber alone."""
+    plumber = _open_plumber(path)
+    try:
+        for p in pages:
+            ppage = plumber.pages[p.number - 1]
+            try:
+                p.width, p.height = float(ppage.width), float(ppage.height)
+                p.lines, p.tables = _plumber_page(ppage)
+            finally:
+                ppage.close()
+    finally:
+        plumber.close()
+
+
+def _open_plumber(path: Path):
+    import pdfplumber
+
+    try:
+        return pdfplumber.open(str(path))
+    except Exception as exc:  # pdfminer raises many types for broken files
+        name = type(exc).__name__
+        if "Password" in name or "Encrypt" in name:
+            raise IngestError(path, "encrypted PDF (password required)") from None
+        raise IngestError(path, f"damaged PDF ({name})") from None
+
+
+# ------------------------------------------------------------------ shared layout logic
+
+
+def _norm_running(s: str) -> str:
+    return re.sub(r"\d+", "#", s.replace(" ", ""))
+
+
+def _in_band(ln: _Line, p: _Page) -> bool:
+    return ln.bottom <= p.height * MARGIN_BAND or ln.top >= p.height * (1 - MARGIN_BAND)
+
+
+def strip_page_furniture(pages: list[_Page]) -> None:
+    """Remove page numbers and running heads/foots from the top and bottom bands:
+    a line repeated at the same height on most pages (digits ignored, so "第3页 共9页"
+    and "— 3 —" match across pages), or a band line repeating a line of an earlier page
+    (the document title used as running head).  The first occurrence of a title in the
+    page body is kept."""
+    occurrences: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
+    for p in pages:
+        for ln in p.lines:
+            occurrences[_norm_running(ln.text)].append((p.number, round(ln.top), _in_band(ln, p)))
+    n = len(pages)
+    same_height: dict[str, set[int]] = {}
+    for key, hits in occurrences.items():
+        band = [(pg, y) for pg, y, inb in hits if inb]
+        if len({pg for pg, _ in band}) >= max(2, (n + 1) // 2):
+            modal = Counter(y for _, y in band).most_common(1)[0][0]
+            same_height[key] = {y for _, y in band if abs(y - modal) <= 3}
+    for p in pages:
+        keep = []
+        for ln in p.lines:
+            if _in_band(ln, p):
+                if _PAGE_NO.match(ln.text):
+                    continue
+                key = _norm_running(ln.text)
+                if round(ln.top) in same_height.get(key, ()):
+                    continue
+                if any(pg < p.number for pg, _, _ in occurrences[key]):
+                    continue
+            keep.append(ln)
+        p.lines = keep
+
+
+def _metrics(pages: list[_Page]) -> tuple[float, float, float]:
+    """Left text edge, right text edge and typical character width of the body text."""
+    lines = [ln for p in pages for ln in p.lines if len(ln.text) >= 4]
+    if not lines:
+        return 0.0, 0.0, 10.0
+    left = Counter(round(ln.x0) for ln in lines).most_common(1)[0][0]
+    rights = sorted(ln.x1 for ln in lines)
+    right = rights[int(len(rights) * 0.9)] if len(rights) >= 5 else rights[-1]
+    char_w = statistics.median((ln.x1 - ln.x0) / max(len(ln.text), 1) for ln in lines)
+    return float(left), float(right), max(char_w, 1.0)
+
+
+def _continues(prev: _Line, nxt: _Line, left: float, right: float, cw: float, gap_ok: bool) -> bool:
+    """Is `nxt` the wrapped continuation of `prev` (same paragraph)?"""
+    if not gap_ok:
+        return False
+    full = prev.x1 >= right - 1.5 * cw
+    flush_left = nxt.x0 <= left + 0.5 * cw
+    if not (full and flush_left):
+        return False
+    if prev.text.endswith(_END_PUNCT) and _HEADING_START.match(nxt.text):
+        return False
+    return True
+
+
+def _join(a: str, b: str) -> str:
+    sep = " " if (a[-1:].isascii() and a[-1:].isalnum() and b[:1].isascii() and b[:1].isalnum()) else ""
+    return a + sep + b
+
+
+def reflow(pages: list[_Page]) -> list[Block]:
+    """Paragraph and table blocks in reading order, wrapped lines and sentences broken by
+    a page break joined back."""
+    left, right, cw = _metrics(pages)
+    blocks: list[Block] = []
+    open_para: Block | None = None
+    last_line: _Line | None = None
+    for p in pages:
+        items: list[tuple[float, float, object]] = [(ln.top, ln.x0, ln) for ln in p.lines]
+        items += [(top, 0.0, rows) for top, rows in p.tables]
+        items.sort(key=lambda it: (round(it[0], 1), it[1]))
+        gaps = [b.top - a.top for a, b in zip(p.lines, p.lines[1:]) if b.top > a.top]
+        pitch = statistics.median(gaps) if gaps else 0.0
+        first_on_page = True
+        for top, _x, item in items:
+            if isinstance(item, list):
+                blocks.append(Block(rows=item, page=p.number))
+                open_para, last_line = None, None
+                continue
+            ln: _Line = item
+            gap_ok = True
+            if last_line is not None and not first_on_page and pitch:
+                gap_ok = ln.top - last_line.top <= pitch * 1.3
+            if open_para is not None and last_line is not None and _continues(last_line, ln, left, right, cw, gap_ok):
+                open_para.text = _join(open_para.text, ln.text)
+            else:
+                open_para = Block(text=ln.text, page=p.number)
+                blocks.append(open_para)
+            last_line = ln
+            first_on_page = False
+    return blocks
+
+
+def read_pdf(path: Path, *, engine: str = "auto") -> tuple[list[Block], int]:
+    """engine: "auto" (pdfium for plain pages, pdfplumber for pages with tables) or
+    "pdfplumber" (every page; the reference the fast path is tested against)."""
+    _check_file(path)
+    pages = _read_pages(path, engine)
+    if not any(p.lines or p.tables for p in pages):
+        raise IngestError(path, "no text layer (scanned document?)")
+    strip_page_furniture(pages)
+    return reflow(pages), len(pages)

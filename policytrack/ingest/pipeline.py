@@ -1,0 +1,270 @@
+"""Batch ingest: expand paths, parse + extract in worker processes, store in this one.
+
+Parsing (pdfplumber) and extraction (jieba, rules) are CPU-bound and hold the
+GIL, so they run in a process pool (2 workers on this 2-core machine); the
+SQLite writes stay in the calling process, one transaction per document, so a
+kill at any moment leaves only whole documents.  A bad file never stops the
+batch: every exception inside a worker becomes a one-line failure for that
+file, which is also recorded in the store (`docs list --failed`).  A parser that
+takes its worker process down (segfault, OOM kill) costs that file, not the batch.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from policytrack.models import DocMeta, IngestOutcome
+
+if TYPE_CHECKING:
+    from policytrack.store import PreparedDocument, Store
+
+SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".html", ".htm", ".txt", ".doc", ".wps")
+DEFAULT_WORKERS = 2
+
+ProgressCallback = Callable[[IngestOutcome, int, int], None]
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def supported_extensions() -> tuple[str, ...]:
+    """The brief's list plus whatever else the parsers accept (e.g. .shtml pages)."""
+    try:
+        from policytrack.ingest import SUPPORTED_SUFFIXES
+    except ImportError:
+        return SUPPORTED_EXTENSIONS
+    return tuple(dict.fromkeys([*SUPPORTED_EXTENSIONS, *SUPPORTED_SUFFIXES]))
+
+
+def expand_paths(paths: Iterable[str | os.PathLike], *, recursive: bool = False) -> tuple[list[Path], list[IngestOutcome]]:
+    """Files to ingest (folders expanded, sorted, deduplicated) and failures for paths that cannot be."""
+    files: list[Path] = []
+    bad: list[IngestOutcome] = []
+    seen: set[Path] = set()
+    exts = supported_extensions()
+
+    def add(p: Path) -> None:
+        rp = p.resolve()
+        if rp not in seen:
+            seen.add(rp)
+            files.append(p)
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            it = p.rglob("*") if recursive else p.iterdir()
+            for f in sorted(x for x in it if x.is_file() and x.suffix.lower() in exts
+                            and not x.name.startswith((".", "~$"))):
+                add(f)
+        elif p.is_file():
+            if p.suffix.lower() in exts:
+                add(p)
+            else:
+                bad.append(IngestOutcome(path=str(p), status="failed", error=(
+                    f"{p}: unsupported file type {p.suffix or '(no extension)'!r}; "
+                    f"supported: {' '.join(exts)}")))
+        else:
+            bad.append(IngestOutcome(path=str(p), status="failed", error=f"{p}: no such file or directory"))
+    return files, bad
+
+
+def check_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Only DocMeta fields may be overridden; values are validated now, not per file."""
+    if not overrides:
+        return {}
+    unknown = set(overrides) - set(DocMeta.model_fields)
+    if unknown:
+        raise ValueError(f"unknown metadata override(s): {', '.join(sorted(unknown))}")
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    DocMeta.model_validate(clean)
+    return clean
+
+
+def _known(db_path: str | None, doc_id: str) -> bool:
+    """Is this document already stored?  (Read-only peek so unchanged files skip extraction.)"""
+    if not db_path or not Path(db_path).exists():
+        return False
+    try:
+        c = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+        try:
+            return c.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+        finally:
+            c.close()
+    except sqlite3.Error:
+        return False
+
+
+def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | None,
+                 db_path: str | None = None) -> tuple[str, Any]:
+    """Parse, extract and segment one file (runs in a worker).
+
+    Returns ("ok", PreparedDocument) or ("failed", one-line error); never raises."""
+    try:
+        from policytrack.ingest import parse_file
+        from policytrack.ingest.errors import IngestError
+    except Exception as exc:  # noqa: BLE001
+        return "failed", one_line(f"{path}: the ingest stage is not available: {type(exc).__name__}: {exc}")
+    try:
+        from policytrack.store.ids import document_id, file_digest
+        from policytrack.store.write import PreparedDocument, passages_of, record_tokens_source
+
+        parsed = parse_file(path, max_bytes=max_bytes, overrides=overrides or None)
+        if overrides:
+            parsed.meta = parsed.meta.model_copy(update=overrides)
+        sha, size = file_digest(path)
+        doc_id = document_id(parsed.text)
+        if _known(db_path, doc_id):
+            return "ok", PreparedDocument(parsed=parsed, records=[], source_path=path, file_sha256=sha,
+                                          file_size=size, doc_id=doc_id, passage_tokens=[], record_tokens=[],
+                                          complete=False)
+        try:
+            from policytrack.extract import extract_text
+
+            records = extract_text(parsed.text, parsed.meta, doc=doc_id)
+        except Exception as exc:  # noqa: BLE001
+            return "failed", one_line(f"{path}: extraction failed: {type(exc).__name__}: {exc}")
+        from policytrack.lexicons.segment import index_tokens
+
+        passages = passages_of(parsed)
+        prep = PreparedDocument(parsed=parsed, records=list(records), source_path=path, file_sha256=sha,
+                                file_size=size, doc_id=doc_id, passages=passages)
+        prep.passage_tokens = [index_tokens(parsed.text[p.start:p.end]) for p in prep.passages]
+        prep.record_tokens = [index_tokens(record_tokens_source(r)) for r in prep.records]
+        return "ok", prep
+    except IngestError as exc:
+        return "failed", one_line(str(exc))
+    except MemoryError:
+        return "failed", f"{path}: out of memory while parsing"
+    except Exception as exc:  # noqa: BLE001 - any parser bug is this file's failure, not the batch's
+        return "failed", one_line(f"{path}: unexpected error while parsing: {type(exc).__name__}: {exc}")
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    # fork, not spawn: spawn re-runs the caller's __main__ (breaking scripts without a main guard) and
+    # re-imports everything per worker; the workers touch no lock a parent thread could hold (no
+    # printing, no logging handlers, their own SQLite connection)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit when the batch process dies (kill -9, OOM): forked workers keep each other's
+    queue pipes open, so they would otherwise wait forever, holding the extractor's memory."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="policytrack-parent-watch").start()
+
+
+def ingest_paths(
+    paths: Iterable[str | os.PathLike],
+    store: "Store",
+    *,
+    recursive: bool = False,
+    overrides: dict[str, Any] | None = None,
+    max_bytes: int | None = None,
+    workers: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> list[IngestOutcome]:
+    """Ingest files and folders into the store; one outcome per file, in input order."""
+    overrides = check_overrides(overrides)
+    files, outcomes = expand_paths(paths, recursive=recursive)
+    total = len(files) + len(outcomes)
+    done = 0
+
+    def finish(out: IngestOutcome) -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(out, done, total)
+
+    for out in outcomes:
+        _record_failure(store, out)
+        finish(out)
+
+    db_path = str(store.path)
+    results: dict[int, IngestOutcome] = {}
+
+    def handle(i: int, status: str, payload: Any) -> None:
+        path = str(files[i])
+        if status == "ok":
+            try:
+                out = store.add_document(payload)
+            except Exception as exc:  # noqa: BLE001 - e.g. disk full: this file fails, nothing half-written
+                out = IngestOutcome(path=path, status="failed", error=one_line(f"{path}: could not store: {exc}"))
+                _record_failure(store, out)
+        else:
+            out = IngestOutcome(path=path, status="failed", error=payload)
+            _record_failure(store, out)
+        results[i] = out
+        finish(out)
+
+    n_workers = workers if workers is not None else DEFAULT_WORKERS
+    if len(files) <= 1 or n_workers <= 1:
+        for i, f in enumerate(files):
+            handle(i, *prepare_file(str(f), overrides, max_bytes, db_path))
+    else:
+        _run_pool(files, overrides, max_bytes, db_path, n_workers, handle)
+    return outcomes + [results[i] for i in range(len(files))]
+
+
+def _run_pool(files: list[Path], overrides: dict[str, Any], max_bytes: int | None, db_path: str, n_workers: int,
+              handle: Callable[[int, str, Any], None]) -> None:
+    """Keep a bounded number of files in flight; if a worker dies, retry its files one at a time."""
+    queue: list[tuple[int, int]] = [(i, 1) for i in range(len(files))][::-1]  # (index, attempt), pop from end
+    window = n_workers * 2
+    pool = _pool(min(n_workers, len(files)))
+    inflight: dict[Future, tuple[int, int]] = {}
+    try:
+        while queue or inflight:
+            # a retry after a crash runs alone, so a second crash names the guilty file
+            while queue and len(inflight) < window and not (queue[-1][1] > 1 and inflight):
+                i, attempt = queue.pop()
+                inflight[pool.submit(prepare_file, str(files[i]), overrides, max_bytes, db_path)] = (i, attempt)
+                if attempt > 1:
+                    break
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                i, attempt = inflight.pop(fut)
+                try:
+                    status, payload = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if attempt > 1:
+                        handle(i, "failed", f"{files[i]}: the parser crashed its worker process (killed or out of memory)")
+                    else:
+                        queue.append((i, attempt + 1))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be unpickled
+                    status, payload = "failed", one_line(f"{files[i]}: worker error: {type(exc).__name__}: {exc}")
+                handle(i, status, payload)
+            if broken:
+                for fut, (i, attempt) in list(inflight.items()):
+                    queue.append((i, attempt + 1) if attempt == 1 else (i, attempt))
+                inflight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = _pool(min(n_workers, len(files)))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _record_failure(store: "Store", out: IngestOutcome) -> None:
+    try:
+        store.record_failure(out.path, out.error or "failed")
+    except Exception:  # noqa: BLE001 - the outcome still reports it
+        pass

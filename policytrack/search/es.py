@@ -1,0 +1,326 @@
+"""Elasticsearch backend (extra `[es]`, official client 8.x or 9.x), for stores too
+big or too busy for one SQLite file.
+
+The index holds the *same* tokens as the embedded backend (`index_tokens`
+output in a whitespace-analysed field), so no IK/smartcn plugin is needed and
+the two backends agree on what matches.  Filters and facets are keyword fields
+and terms aggregations; concept matching is a `terms` clause on indicator_id;
+hybrid ranking fuses BM25 and kNN lists with RRF here, in policytrack, because
+Elasticsearch's own RRF needs a paid licence.  The store stays the system of
+record: `policytrack index --backend es` (re)builds the index from it.
+
+Request bodies are built by pure functions (`mappings`, `build_query`,
+`build_aggs`, `build_knn`) so they can be checked without a server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .backend import FACET_FIELDS, FacetValue, SearchError, SearchRequest, SearchResponse
+from .query import Group, ParsedQuery, intent_boost, parse_query
+from .results import CONCEPT_SCORE, RELATED_SCORE, Hit, build_result
+from .storeview import DocInfo
+
+DEFAULT_INDEX = "policytrack-search"
+# facet name -> keyword field
+FACET_FIELD_MAP = {
+    "type": "type", "region": "region", "issuer": "issuer", "doc_type": "doc_type", "year": "year",
+    "department": "departments", "indicator": "indicator_id", "status": "status",
+}
+assert set(FACET_FIELD_MAP) == set(FACET_FIELDS)
+
+
+def mappings(dims: int | None = None) -> dict[str, Any]:
+    """Index settings + mappings; `dims` adds a dense_vector field for semantic ranking."""
+    props: dict[str, Any] = {
+        "tokens": {"type": "text", "analyzer": "pt_tokens", "similarity": "BM25"},
+        "type": {"type": "keyword"},
+        "doc": {"type": "keyword"},
+        "rowid": {"type": "long"},
+        "region": {"type": "keyword"},
+        "issuer": {"type": "keyword"},
+        "doc_type": {"type": "keyword"},
+        "date": {"type": "keyword"},  # partial ISO dates (2022, 2022-05) compare as strings
+        "year": {"type": "keyword"},
+        "departments": {"type": "keyword"},
+        "indicator_id": {"type": "keyword"},
+        "status": {"type": "keyword"},
+        "current": {"type": "boolean"},
+        "payload": {"type": "object", "enabled": False},  # everything a result shows
+    }
+    if dims:
+        props["vector"] = {"type": "dense_vector", "dims": int(dims), "index": True, "similarity": "cosine"}
+    return {
+        "settings": {
+            "analysis": {"analyzer": {"pt_tokens": {"type": "custom", "tokenizer": "whitespace",
+                                                    "filter": ["lowercase"]}}},
+        },
+        "mappings": {"dynamic": "strict", "properties": props},
+    }
+
+
+def _alt_clause(alt: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    phrases = [{"match_phrase": {"tokens": " ".join(ph)}} for ph in alt if ph]
+    return phrases[0] if len(phrases) == 1 else {"bool": {"must": phrases}}
+
+
+def group_clause(g: Group) -> dict[str, Any]:
+    """One query group: any alternative's words, or (records) an indicator_id of its concept."""
+    should: list[dict[str, Any]] = [_alt_clause(a) for a in g.alternatives]
+    direct = sorted(g.direct_ids & g.concept_ids)
+    related = sorted(g.concept_ids - g.direct_ids)
+    if direct:
+        should.append({"constant_score": {"filter": {"terms": {"indicator_id": direct}}, "boost": CONCEPT_SCORE}})
+    if related:
+        should.append({"constant_score": {"filter": {"terms": {"indicator_id": related}}, "boost": RELATED_SCORE}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def build_filters(req: SearchRequest, indicator_ids: set[str] | None) -> list[dict[str, Any]]:
+    """The request's filters as ES filter clauses (same meaning as results.doc_filter/hit_passes)."""
+    f: list[dict[str, Any]] = [{"term": {"current": True}}]
+    types = req.type or ["commitment", "progress", "passage"]
+    if any(getattr(req, x) for x in ("department", "indicator", "status")):
+        types = [t for t in types if t != "passage"]
+    f.append({"terms": {"type": list(types)}})
+    if req.region:
+        f.append({"wildcard": {"region": {"value": f"*{req.region}*"}}})
+    if req.issuer:
+        f.append({"wildcard": {"issuer": {"value": f"*{req.issuer}*"}}})
+    if req.doc_type:
+        f.append({"term": {"doc_type": req.doc_type}})
+    rng: dict[str, str] = {}
+    if req.date_from:
+        rng["gte"] = req.date_from
+    if req.date_to:
+        d = req.date_to
+        rng["lte"] = d + ("-12-31" if len(d) == 4 else "-31" if len(d) == 7 else "")
+    if rng:
+        f.append({"range": {"date": rng}})
+    if req.department:
+        f.append({"wildcard": {"departments": {"value": f"*{req.department}*"}}})
+    if indicator_ids is not None:
+        f.append({"terms": {"indicator_id": sorted(indicator_ids)}})
+    if req.status:
+        f.append({"term": {"status": req.status}})
+    return f
+
+
+def build_query(pq: ParsedQuery, req: SearchRequest, indicator_ids: set[str] | None = None) -> dict[str, Any]:
+    """The bool query: every group must match; intent words boost one record type."""
+    q: dict[str, Any] = {"filter": build_filters(req, indicator_ids)}
+    if pq.groups:
+        q["must"] = [group_clause(g) for g in pq.groups]
+    else:
+        q["must"] = [{"match_all": {}}]
+    if pq.intent:
+        q["should"] = [{"term": {"type": {"value": pq.intent, "boost": intent_boost()}}}]
+    return {"bool": q}
+
+
+def build_aggs(size: int = 30) -> dict[str, Any]:
+    return {name: {"terms": {"field": field, "size": size}} for name, field in FACET_FIELD_MAP.items()}
+
+
+def build_knn(vector: list[float], req: SearchRequest, indicator_ids: set[str] | None, k: int = 200) -> dict[str, Any]:
+    return {"field": "vector", "query_vector": list(map(float, vector)), "k": k, "num_candidates": max(k, 500),
+            "filter": build_filters(req, indicator_ids)}
+
+
+def make_client(settings: Any):
+    """The official client from settings (POLICYTRACK_ES_URL, _API_KEY, _CA_CERTS)."""
+    try:
+        from elasticsearch import Elasticsearch
+    except ImportError as exc:
+        raise SearchError("the Elasticsearch backend needs the client: pip install 'policytrack[es]'") from exc
+    url = getattr(settings, "es_url", None)
+    if not url:
+        raise SearchError("no Elasticsearch configured: set POLICYTRACK_ES_URL")
+    kw: dict[str, Any] = {"request_timeout": 30}
+    if getattr(settings, "es_api_key", None):
+        kw["api_key"] = settings.es_api_key
+    if getattr(settings, "es_ca_certs", None):
+        kw["ca_certs"] = settings.es_ca_certs
+    return Elasticsearch(url, **kw)
+
+
+# ------------------------------------------------------------------ indexing from the store
+
+
+def documents_from_store(db_path: str | Path, vectors: dict[tuple[str, int], list[float]] | None = None
+                         ) -> Iterator[dict[str, Any]]:
+    """One ES document per passage and record of the store, with the store's own FTS tokens."""
+    from .fts import FtsBackend
+
+    fb = FtsBackend(db_path)
+    cache = fb._cache()
+    conn = fb._conn()
+    docs = cache.docs
+    view = cache.view
+    assert view is not None
+    for row in conn.execute(f"SELECT {view.passage_select('p')}, f.tokens FROM passages p "
+                            f"JOIN passages_fts f ON f.rowid = p.rowid"):
+        p = view.passage_row(row[:-1])
+        d = docs.get(p["doc"]) or DocInfo(id=p["doc"])
+        yield _es_doc("passage", p["rowid"], d, row[-1], p, None, vectors)
+    tokens = dict(conn.execute("SELECT rowid, tokens FROM records_fts").fetchall())
+    for rowid, rec in cache.records.items():
+        d = docs.get(rec["doc"]) or DocInfo(id=rec["doc"])
+        yield _es_doc(str(rec.get("type")), rowid, d, tokens.get(rowid, ""), None, rec, vectors)
+    fb.close()
+
+
+def _es_doc(kind: str, rowid: int, d: DocInfo, tokens: str, passage: dict | None, rec: dict | None,
+            vectors: dict[tuple[str, int], list[float]] | None) -> dict[str, Any]:
+    rec = rec or {}
+    body: dict[str, Any] = {
+        "_id": f"{'p' if passage is not None else 'r'}{rowid}",
+        "tokens": tokens, "type": kind, "doc": d.id, "rowid": rowid,
+        "region": rec.get("region") or d.region, "issuer": d.issuer, "doc_type": d.doc_type, "date": d.date,
+        "year": d.year, "departments": list(rec.get("departments") or []), "indicator_id": rec.get("indicator_id"),
+        "status": rec.get("status"), "current": d.current,
+        "payload": {"passage": passage, "record": rec or None,
+                    "docinfo": {k: getattr(d, k) for k in ("id", "title", "issuer", "date", "region", "doc_type",
+                                                            "source", "file_name")}},
+    }
+    vk = ("passage" if passage is not None else "record", rowid)
+    if vectors and vk in vectors:
+        body["vector"] = vectors[vk]
+    return body
+
+
+def index_store(db_path: str | Path, settings: Any, *, index: str = DEFAULT_INDEX, embed_model: str | None = None,
+                client: Any = None) -> dict[str, Any]:
+    """(Re)build the ES index from the store; returns counts and the rate."""
+    from elasticsearch import helpers
+
+    es = client or make_client(settings)
+    vectors = None
+    dims = None
+    if embed_model:
+        vectors, dims = _stored_vectors(db_path, embed_model)
+    t0 = time.perf_counter()
+    if es.indices.exists(index=index):
+        es.indices.delete(index=index)
+    m = mappings(dims)
+    es.indices.create(index=index, settings=m["settings"], mappings=m["mappings"])
+    ok, errors = helpers.bulk(es, ({"_index": index, **doc} for doc in documents_from_store(db_path, vectors)),
+                              chunk_size=2000, raise_on_error=False, stats_only=True)
+    es.indices.refresh(index=index)
+    dt = time.perf_counter() - t0
+    return {"indexed": ok, "errors": errors, "seconds": round(dt, 2), "per_second": round(ok / dt, 1) if dt else 0}
+
+
+def _stored_vectors(db_path: str | Path, model: str) -> tuple[dict[tuple[str, int], list[float]], int | None]:
+    import sqlite3
+
+    from . import embed
+
+    conn = sqlite3.connect(str(db_path))
+    out: dict[tuple[str, int], list[float]] = {}
+    dims = None
+    name = Path(model).name if Path(model).exists() else model
+    for kind in ("passage", "record"):
+        m = embed.VectorMatrix.load(conn, kind, name)
+        for rid, v in zip(m.rowids.tolist(), m.matrix):
+            out[(kind, int(rid))] = v.tolist()
+            dims = len(v)
+    conn.close()
+    return out, dims
+
+
+# ------------------------------------------------------------------ searching
+
+
+class EsBackend:
+    name = "es"
+
+    def __init__(self, client: Any, *, index: str = DEFAULT_INDEX, settings: Any = None, encoder: Any = None) -> None:
+        self.es = client
+        self.index = index
+        self.settings = settings
+        self._encoder = encoder
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, db_path: Any = None, index: str = DEFAULT_INDEX, **kw: Any) -> EsBackend:
+        return cls(make_client(settings), index=index, settings=settings, **kw)
+
+    def close(self) -> None:
+        self.es.close()
+
+    def search(self, req: SearchRequest) -> SearchResponse:
+        from .fts import _indicator_ids
+
+        t0 = time.perf_counter()
+        pq = parse_query(req.q)
+        ind = _indicator_ids(req.indicator)
+        query = build_query(pq, req, ind)
+        start = (req.page - 1) * req.size
+        notes: list[str] = []
+        semantic_used = False
+        try:
+            if req.mode == "lexical" or pq.empty:
+                r = self.es.search(index=self.index, query=query, aggs=build_aggs(), from_=start, size=req.size,
+                                   track_total_hits=True)
+                hits = [self._hit(h) for h in r["hits"]["hits"]]
+                total = int(r["hits"]["total"]["value"])
+                aggs = r.get("aggregations", {})
+            else:
+                hits, total, aggs, semantic_used, note = self._hybrid(req, pq, query, ind, start)
+                if note:
+                    notes.append(note)
+        except SearchError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - transport/API errors become one line
+            raise SearchError(f"Elasticsearch search failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                              ) from None
+        docs = {h.doc: h.docinfo for h in hits if h.docinfo is not None}
+        results = [build_result(h, pq, docs, h.passage) for h in hits]
+        facets = {name: [FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
+                         for b in aggs.get(name, {}).get("buckets", [])] for name in FACET_FIELD_MAP}
+        understood = pq.describe()
+        if notes:
+            understood["notes"] = notes
+        return SearchResponse(total=total, page=req.page, size=req.size, results=results, facets=facets,
+                              semantic_used=semantic_used, mode=req.mode, backend=self.name, query=understood,
+                              took_ms=round((time.perf_counter() - t0) * 1000, 2))
+
+    def _hybrid(self, req, pq, query, ind, start):
+        from . import embed
+        from .rrf import rrf
+
+        try:
+            enc = self._encoder or embed.load_encoder(getattr(self.settings, "embed_model", None))
+        except embed.EmbedError as exc:
+            r = self.es.search(index=self.index, query=query, aggs=build_aggs(), from_=start, size=req.size,
+                               track_total_hits=True)
+            return ([self._hit(h) for h in r["hits"]["hits"]], int(r["hits"]["total"]["value"]),
+                    r.get("aggregations", {}), False, f"semantic ranking unavailable, lexical used: {exc}")
+        depth = max(200, start + req.size)
+        lex = self.es.search(index=self.index, query=query, aggs=build_aggs(), size=depth, track_total_hits=True)
+        knn = self.es.search(index=self.index, knn=build_knn(enc.encode([req.q])[0].tolist(), req, ind), size=depth)
+        by_id = {h["_id"]: h for h in [*knn["hits"]["hits"], *lex["hits"]["hits"]]}
+        lists = [[h["_id"] for h in knn["hits"]["hits"]]]
+        if req.mode == "hybrid":
+            lists.insert(0, [h["_id"] for h in lex["hits"]["hits"]])
+        fused = rrf(lists)
+        page = []
+        for key, score in fused[start:start + req.size]:
+            h = self._hit(by_id[key])
+            h.score = score
+            page.append(h)
+        return page, len(fused), lex.get("aggregations", {}), bool(knn["hits"]["hits"]), None
+
+    @staticmethod
+    def _hit(h: dict[str, Any]) -> Hit:
+        src = h["_source"]
+        pl = src.get("payload") or {}
+        d = pl.get("docinfo") or {}
+        info = DocInfo(**{k: d.get(k) for k in ("title", "issuer", "date", "region", "doc_type", "source",
+                                                 "file_name")}, id=d.get("id") or src["doc"])
+        return Hit(src["type"], int(src["rowid"]), src["doc"], float(h.get("_score") or 0.0),
+                   rec=pl.get("record"), passage=pl.get("passage"), docinfo=info)

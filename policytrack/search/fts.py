@@ -1,0 +1,308 @@
+"""Embedded search: SQLite FTS5 over the store's pre-segmented tokens, BM25.
+
+The store fills `passages_fts(tokens)` and `records_fts(tokens)` with
+`index_tokens(text)` in the same transaction as each document, so this backend
+needs no index of its own and is never stale.  A query becomes one FTS5 MATCH
+expression per kind of hit (quoted token sequences, so FTS5's tokenizer sees the
+same words jieba produced); records additionally match by `indicator_id` for
+concept words, which FTS cannot express, so for them each query group is
+resolved separately and the groups intersected.
+
+Per-process caches (documents, passage → document, all record fields) are keyed
+on `PRAGMA data_version` + the connection's own changes, so a new ingest is
+seen by the next query without a restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .backend import SearchError, SearchRequest, SearchResponse
+from .query import Group, ParsedQuery, parse_query
+from .results import CONCEPT_SCORE, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
+from .results import hit_passes, rank
+from .storeview import DocInfo, StoreView, _q
+
+
+def _fts_str(tok: str) -> str:
+    return '"' + tok.replace('"', '""') + '"'
+
+
+def group_match(g: Group) -> str:
+    """FTS5 expression for one group: OR of alternatives, each an AND of phrases."""
+    alts = []
+    for alt in g.alternatives:
+        parts = [_fts_str(" ".join(ph)) for ph in alt if ph]
+        if parts:
+            alts.append(parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")")
+    if not alts:
+        return ""
+    return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+
+def match_expression(pq: ParsedQuery) -> str:
+    """The whole query as one FTS5 MATCH string (groups are ANDed)."""
+    return " AND ".join(e for g in pq.groups if (e := group_match(g)))
+
+
+class _Cache:
+    """What search reads on every query, loaded once per database version."""
+
+    def __init__(self) -> None:
+        self.version: tuple[int, int] | None = None
+        self.view: StoreView | None = None
+        self.docs: dict[str, DocInfo] = {}
+        self.passage_doc: dict[int, str] = {}
+        self.records: dict[int, dict[str, Any]] = {}
+        self.by_indicator: dict[str, list[int]] = {}
+        self.by_department: dict[str, list[int]] = {}
+
+
+class FtsBackend:
+    """The default backend (see module docstring)."""
+
+    name = "fts"
+
+    def __init__(self, db_path: str | Path, *, settings: Any = None, status_provider: StatusProvider | None = None,
+                 encoder: Any = None) -> None:
+        self.db_path = Path(db_path)
+        self.settings = settings
+        self.status_provider = status_provider
+        self._encoder = encoder
+        self._local = threading.local()
+
+    # ------------------------------------------------------------ connection and caches
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if not self.db_path.exists():
+                raise SearchError(f"{self.db_path}: no store database here; run `policytrack ingest` first")
+            conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False, timeout=10.0)
+            self._local.conn = conn
+            self._local.cache = _Cache()
+        return conn
+
+    def _cache(self) -> _Cache:
+        conn = self._conn()
+        cache: _Cache = self._local.cache
+        ver = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        if cache.version == ver and cache.view is not None:
+            return cache
+        try:
+            view = StoreView.discover(conn)
+        except LookupError as exc:
+            raise SearchError(f"{self.db_path}: {exc}") from None
+        cache.view = view
+        cache.docs = view.load_docs(conn)
+        cache.passage_doc = {r[0]: str(r[1]) for r in conn.execute(f"SELECT rowid, {_q(view.p_doc)} FROM passages")}
+        cache.records = {}
+        cache.by_indicator = {}
+        cache.by_department = {}
+        for row in conn.execute(f"SELECT {view.record_select('r')} FROM records r"):
+            rec = view.record_row(row)
+            cache.records[rec["rowid"]] = rec
+            if rec.get("indicator_id"):
+                cache.by_indicator.setdefault(str(rec["indicator_id"]), []).append(rec["rowid"])
+            for dep in set(rec.get("departments") or ()):
+                cache.by_department.setdefault(dep, []).append(rec["rowid"])
+        if view.status_sql:
+            st = dict(conn.execute(view.status_sql).fetchall())
+            for rec in cache.records.values():
+                if rec["id"] in st and st[rec["id"]] is not None:
+                    rec["status"] = st[rec["id"]]
+        cache.version = ver
+        return cache
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # ------------------------------------------------------------ retrieval
+
+    def _fts(self, table: str, expr: str) -> dict[int, float]:
+        """rowid -> positive BM25 score for an FTS5 expression."""
+        try:
+            rows = self._conn().execute(
+                f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH ?", (expr,)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise SearchError(f"query cannot be run on the full-text index: {exc}") from None
+        return {r: -s for r, s in rows}
+
+    def passage_hits(self, pq: ParsedQuery, cache: _Cache, doc_ok=None) -> list[Hit]:
+        if pq.empty:  # browsing: filter before building hits (100k passages)
+            return [Hit("passage", k, d, 0.0) for k, d in cache.passage_doc.items() if doc_ok is None or doc_ok(d)]
+        scores = normalise(self._fts("passages_fts", match_expression(pq)))
+        return [Hit("passage", k, cache.passage_doc.get(k, ""), s) for k, s in scores.items() if k in cache.passage_doc]
+
+    def record_hits(self, pq: ParsedQuery, cache: _Cache, rec_ok=None, dept: str | None = None) -> list[Hit]:
+        if pq.empty:  # browsing: filter before building hits
+            items = cache.records.items()
+            if dept:  # the department index narrows 45k records to a few hundred
+                keys = sorted({k for name, ks in cache.by_department.items() if dept in name for k in ks})
+                items = [(k, cache.records[k]) for k in keys]
+            return [Hit(str(r.get("type")), k, r["doc"], 0.0, rec=r) for k, r in items
+                    if rec_ok is None or rec_ok(r)]
+        if not pq.concept_ids:
+            scores = normalise(self._fts("records_fts", match_expression(pq)))
+            concepts: dict[int, list[str]] = {}
+        else:
+            scores, concepts = self._concept_groups(pq, cache)
+        out = []
+        for k, s in scores.items():
+            r = cache.records.get(k)
+            if r is not None:
+                out.append(Hit(str(r.get("type") or "commitment"), k, r["doc"], s, concepts.get(k, []), rec=r))
+        return out
+
+    def _concept_groups(self, pq: ParsedQuery, cache: _Cache) -> tuple[dict[int, float], dict[int, list[str]]]:
+        """Records satisfying every group, by words or (for concept groups) by indicator_id."""
+        from .concepts import concept_index
+
+        names = concept_index().names
+        lexical: dict[int, float] | None = None
+        bonus: dict[int, float] = {}
+        concepts: dict[int, list[str]] = {}
+        for g in pq.groups:
+            expr = group_match(g)
+            got = self._fts("records_fts", expr) if expr else {}
+            for iid in sorted(g.concept_ids):
+                direct = iid in g.direct_ids
+                for k in cache.by_indicator.get(iid, ()):
+                    got.setdefault(k, 0.0)
+                    bonus[k] = bonus.get(k, 0.0) + (CONCEPT_SCORE if direct else RELATED_SCORE)
+                    concepts.setdefault(k, []).append(f"{g.label} → {names.get(iid, iid)}")
+            lexical = got if lexical is None else {k: lexical[k] + s for k, s in got.items() if k in lexical}
+        scores = normalise(lexical or {})
+        return {k: s + bonus.get(k, 0.0) for k, s in scores.items()}, concepts
+
+    # ------------------------------------------------------------ the interface
+
+    def search(self, req: SearchRequest) -> SearchResponse:
+        t0 = time.perf_counter()
+        pq = parse_query(req.q)
+        cache = self._cache()
+        docs = cache.docs
+        allowed_docs = doc_filter(req, docs)
+        types = set(req.type or ("commitment", "progress", "passage"))
+        ind_ids = _indicator_ids(req.indicator)
+        want_passages = "passage" in types and not any(getattr(req, f) for f in ("department", "indicator", "status"))
+
+        def doc_ok(d: str) -> bool:
+            return allowed_docs is None or d in allowed_docs
+
+        def rec_ok(r: dict) -> bool:  # cheap pre-filter for browsing (no query words)
+            if r.get("type") not in types or not doc_ok(r["doc"]):
+                return False
+            if req.department and not any(req.department in x for x in r.get("departments") or ()):
+                return False
+            return ind_ids is None or r.get("indicator_id") in ind_ids
+
+        hits: list[Hit] = []
+        if types & {"commitment", "progress"}:
+            hits += [h for h in self.record_hits(pq, cache, rec_ok, req.department) if h.type in types]
+        if want_passages:
+            hits += self.passage_hits(pq, cache, doc_ok)
+        if allowed_docs is not None:
+            hits = [h for h in hits if h.doc in allowed_docs]
+        apply_status(hits, self.status_provider)
+        hits = [h for h in hits if hit_passes(h, req, docs, ind_ids)]
+
+        notes: list[str] = []
+        semantic_used = False
+        if req.mode != "lexical" and not pq.empty:
+            hits, semantic_used, note = self._semantic(req, pq, hits, cache, allowed_docs, types, ind_ids)
+            if note:
+                notes.append(note)
+        else:
+            boost(hits, pq)
+        ranked = rank(hits)
+        total = len(ranked)
+        start = (req.page - 1) * req.size
+        page = ranked[start:start + req.size]
+        passages = self._passages([h.key for h in page if h.rec is None])
+        results = [build_result(h, pq, docs, passages.get(h.key)) for h in page]
+        understood = pq.describe()
+        if notes:
+            understood["notes"] = notes
+        return SearchResponse(
+            total=total, page=req.page, size=req.size, results=results, facets=facets(ranked, docs),
+            semantic_used=semantic_used, mode=req.mode, backend=self.name, query=understood,
+            took_ms=round((time.perf_counter() - t0) * 1000, 2),
+        )
+
+    def _passages(self, keys: list[int]) -> dict[int, dict[str, Any]]:
+        if not keys:
+            return {}
+        view = self._cache().view
+        assert view is not None
+        sql = f"SELECT {view.passage_select('p')} FROM passages p WHERE p.rowid IN ({','.join('?' * len(keys))})"
+        return {r[0]: view.passage_row(r) for r in self._conn().execute(sql, keys)}
+
+    # ------------------------------------------------------------ semantic / hybrid
+
+    def _semantic(self, req, pq, lexical, cache, allowed_docs, types, ind_ids):
+        """Vector ranking of passages (and records), fused with the lexical list by RRF."""
+        from . import embed
+        from .rrf import rrf
+
+        try:
+            enc = self._encoder or embed.load_encoder(getattr(self.settings, "embed_model", None))
+        except embed.EmbedError as exc:
+            boost(lexical, pq)
+            return lexical, False, f"semantic ranking unavailable, lexical used: {exc}"
+        conn = self._conn()
+        qv = enc.encode([req.q])[0]
+        vec_hits: list[Hit] = []
+        for kind, table in (("passage", "passages"), ("record", "records")):
+            try:
+                mat = embed.VectorMatrix.load(conn, kind, enc.name)
+            except sqlite3.OperationalError:
+                continue
+            for rowid, sim in mat.top(qv, 200):
+                if kind == "passage":
+                    d = cache.passage_doc.get(rowid)
+                    if d is not None and "passage" in types:
+                        vec_hits.append(Hit("passage", rowid, d, sim))
+                else:
+                    r = cache.records.get(rowid)
+                    if r is not None and r.get("type") in types:
+                        vec_hits.append(Hit(str(r["type"]), rowid, r["doc"], sim, rec=r))
+        if allowed_docs is not None:
+            vec_hits = [h for h in vec_hits if h.doc in allowed_docs]
+        vec_hits = [h for h in vec_hits if hit_passes(h, req, cache.docs, ind_ids)]
+        if not vec_hits:
+            boost(lexical, pq)
+            return lexical, False, f"no stored vectors for model {enc.name}; run `policytrack index --embed`"
+        boost(lexical, pq)
+        by_key = {(h.type == "passage", h.key): h for h in [*vec_hits, *lexical]}
+        lex_ids = [(h.type == "passage", h.key) for h in rank(lexical)]
+        vec_ids = [(h.type == "passage", h.key) for h in sorted(vec_hits, key=lambda h: -h.score)]
+        lists = [vec_ids] if req.mode == "semantic" else [lex_ids, vec_ids]
+        fused = []
+        for key, score in rrf(lists):
+            h = by_key[key]
+            fused.append(Hit(h.type, h.key, h.doc, score, h.concepts, h.rec))
+        return fused, True, None
+
+
+def _indicator_ids(indicator: str | None) -> set[str] | None:
+    """An indicator filter given as an id or as a name/synonym of one."""
+    if not indicator:
+        return None
+    from .concepts import concept_index
+
+    ci = concept_index()
+    if indicator in ci.terms_by_id:
+        return {indicator}
+    ids = set(ci.ids_by_term.get(indicator.strip().lower(), ()))
+    if not ids:
+        raise SearchError(f"unknown indicator {indicator!r} (give a catalogue id or one of its names)")
+    return ids

@@ -1,0 +1,238 @@
+"""Backend-neutral pieces of a search: filters, facets, ranking and result objects.
+
+Both backends find candidate hits their own way (FTS5 MATCH, an Elasticsearch
+query) but must agree on what a filter means, how concept matches and intent
+words change the score, and what a result looks like; keeping those rules here
+is what makes "one interface, same results" true rather than aspirational.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .backend import FACET_FIELDS, FacetValue, SearchRequest, SearchResult
+from .query import ParsedQuery, intent_boost
+from .snippet import snippet
+from .storeview import DocInfo
+
+# A provider of commitment status (tracking computes it; search may not import
+# tracking, so the caller injects it): record ids -> {id: status}.
+StatusProvider = Callable[[list[str]], dict[str, str]]
+
+# Lexical scores are normalised per kind of hit (best = 1.0), because BM25 over
+# one-sentence records and over paragraphs are not on one scale.  A record whose
+# indicator_id is the concept a query word names gains CONCEPT_SCORE per group
+# (RELATED_SCORE when reached through search_concepts.yaml), so 班额不超过45人 is
+# found by 大班额 though it never says it.
+CONCEPT_SCORE = 0.6
+RELATED_SCORE = 0.45
+RECORD_ONLY_FILTERS = ("department", "indicator", "status")
+
+
+@dataclass(slots=True)
+class Hit:
+    """A candidate hit before paging: enough to filter, facet and rank it."""
+
+    type: str
+    key: int  # rowid in passages / records
+    doc: str
+    score: float = 0.0
+    concepts: list[str] = field(default_factory=list)
+    rec: dict[str, Any] | None = None  # the record's fields (records only)
+    passage: dict[str, Any] | None = None  # passage fields when the backend returns them with the hit
+    docinfo: DocInfo | None = None  # document fields when the backend returns them with the hit
+
+
+def _date_key(s: str | None, upper: bool) -> str | None:
+    """Compare dates as strings; a bound of YYYY or YYYY-MM covers the whole period."""
+    if not s:
+        return None
+    s = s.strip()
+    if upper:
+        return s + ("-12-31" if len(s) == 4 else "-31" if len(s) == 7 else "")
+    return s
+
+
+def doc_filter(req: SearchRequest, docs: dict[str, DocInfo]) -> set[str] | None:
+    """Ids of current documents passing the document-level filters (None: all current ones)."""
+    lo, hi = _date_key(req.date_from, False), _date_key(req.date_to, True)
+    if not any([req.issuer, req.doc_type, lo, hi]) and all(d.current for d in docs.values()):
+        return None
+    out = set()
+    for d in docs.values():
+        if not d.current:
+            continue
+        if req.issuer and (not d.issuer or req.issuer not in d.issuer):
+            continue
+        if req.doc_type and d.doc_type != req.doc_type:
+            continue
+        if lo and (not d.date or d.date < lo):
+            continue
+        if hi and (not d.date or d.date > hi):
+            continue
+        out.add(d.id)
+    return out
+
+
+def region_of(hit: Hit, docs: dict[str, DocInfo]) -> str | None:
+    if hit.rec and hit.rec.get("region"):
+        return str(hit.rec["region"])
+    d = docs.get(hit.doc)
+    return d.region if d else None
+
+
+def hit_passes(hit: Hit, req: SearchRequest, docs: dict[str, DocInfo], indicator_ids: set[str] | None) -> bool:
+    """Record- and region-level filters (document-level ones are applied before)."""
+    if req.region:
+        r = region_of(hit, docs)
+        if not r or req.region not in r:
+            return False
+    if hit.rec is None:
+        return not any(getattr(req, f) for f in RECORD_ONLY_FILTERS)
+    if req.department and not any(req.department in d for d in hit.rec.get("departments") or []):
+        return False
+    if indicator_ids is not None and hit.rec.get("indicator_id") not in indicator_ids:
+        return False
+    if req.status and hit.rec.get("status") != req.status:
+        return False
+    return True
+
+
+def apply_status(hits: Iterable[Hit], provider: StatusProvider | None) -> None:
+    """Fill `status` of commitments from tracking when a provider is given."""
+    if provider is None:
+        return
+    recs = [h for h in hits if h.rec is not None and h.type == "commitment"]
+    if not recs:
+        return
+    st = provider([str(h.rec["id"]) for h in recs if h.rec])
+    for h in recs:
+        if h.rec is not None and h.rec["id"] in st:
+            h.rec["status"] = st[h.rec["id"]]
+
+
+def facet_values(hit: Hit, docs: dict[str, DocInfo]) -> dict[str, list[str]]:
+    d = docs.get(hit.doc)
+    rec = hit.rec or {}
+    year = d.year if d else None
+    out: dict[str, list[str]] = {
+        "type": [hit.type],
+        "region": [x] if (x := region_of(hit, docs)) else [],
+        "issuer": [d.issuer] if d and d.issuer else [],
+        "doc_type": [d.doc_type] if d and d.doc_type else [],
+        "year": [year] if year else [],
+        "department": list(dict.fromkeys(rec.get("departments") or [])),
+        "indicator": [rec["indicator_id"]] if rec.get("indicator_id") else [],
+        "status": [rec["status"]] if rec.get("status") else [],
+    }
+    return out
+
+
+def facets(hits: Iterable[Hit], docs: dict[str, DocInfo], limit: int = 30) -> dict[str, list[FacetValue]]:
+    """Counts per filter value over every hit of the query (not just the page).
+
+    Written as one flat loop: at 100k passages a query can have thousands of hits
+    and this runs on each of them (facet_values() is the readable equivalent)."""
+    c = {f: Counter() for f in FACET_FIELDS}
+    ct, cr, ci_, cd, cy, cdep, cind, cst = (c["type"], c["region"], c["issuer"], c["doc_type"], c["year"],
+                                            c["department"], c["indicator"], c["status"])
+    doc_vals: dict[str, tuple] = {}
+    for h in hits:
+        ct[h.type] += 1
+        dv = doc_vals.get(h.doc)
+        if dv is None:
+            d = docs.get(h.doc)
+            dv = doc_vals[h.doc] = (d.region, d.issuer, d.doc_type, d.year) if d else (None, None, None, None)
+        rec = h.rec
+        reg = (rec.get("region") if rec else None) or dv[0]
+        if reg:
+            cr[reg] += 1
+        if dv[1]:
+            ci_[dv[1]] += 1
+        if dv[2]:
+            cd[dv[2]] += 1
+        if dv[3]:
+            cy[dv[3]] += 1
+        if rec:
+            for dep in dict.fromkeys(rec.get("departments") or ()):
+                cdep[dep] += 1
+            if rec.get("indicator_id"):
+                cind[rec["indicator_id"]] += 1
+            if rec.get("status"):
+                cst[rec["status"]] += 1
+    return {
+        f: [FacetValue(value=str(v), count=n) for v, n in sorted(cn.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]]
+        for f, cn in c.items()
+    }
+
+
+def normalise(scores: dict[int, float]) -> dict[int, float]:
+    top = max(scores.values(), default=0.0)
+    return {k: (v / top if top > 0 else 0.0) for k, v in scores.items()}
+
+
+def boost(hits: Iterable[Hit], pq: ParsedQuery) -> None:
+    """Intent words raise one record type (目标 → commitments, 进展 → progress)."""
+    if pq.intent is None:
+        return
+    b = intent_boost()
+    for h in hits:
+        if h.type == pq.intent:
+            h.score *= b
+
+
+def rank(hits: list[Hit]) -> list[Hit]:
+    """Best first; ties broken by type, document and position so pages are stable."""
+    order = {"commitment": 0, "progress": 1, "passage": 2}
+    return sorted(hits, key=lambda h: (-h.score, order.get(h.type, 3), h.doc, h.key))
+
+
+def highlight_phrases(pq: ParsedQuery) -> tuple[tuple[str, ...], ...]:
+    """What to mark: every alternative of a word, but only the phrase itself for a quoted one
+    (it may have matched inside a longer dictionary compound)."""
+    out = set()
+    for g in pq.groups:
+        for alt in g.alternatives[:1] if g.exact else g.alternatives:
+            out.update(alt)
+    return tuple(sorted(out))
+
+
+def build_result(
+    hit: Hit, pq: ParsedQuery, docs: dict[str, DocInfo], passage: dict[str, Any] | None = None
+) -> SearchResult:
+    """The response object for one hit (same for every backend)."""
+    d = docs.get(hit.doc) or DocInfo(id=hit.doc)
+    phrases = highlight_phrases(pq)
+    base: dict[str, Any] = dict(
+        type=hit.type, doc=hit.doc, doc_title=d.title, source=d.source, file_name=d.file_name,
+        region=region_of(hit, docs), issuer=d.issuer, doc_type=d.doc_type, date=d.date,
+        score=round(hit.score, 6),
+    )
+    if hit.rec is None:
+        p = passage or {}
+        text = str(p.get("text") or "")
+        snip, matched = snippet(text, phrases)
+        base.update(id=str(p.get("id") or f"p{hit.key}"), text=text, section=p.get("section"), page=p.get("page"),
+                    start=p.get("start"), end=p.get("end"), snippet=snip)
+    else:
+        r = hit.rec
+        quote = str(r.get("quote") or "")
+        snip, matched = snippet(quote, phrases, width=240)
+        base.update(
+            id=str(r.get("id")), quote=quote, snippet=snip, section=r.get("section"), page=r.get("page"),
+            start=r.get("start"), end=r.get("end"),
+            indicator=r.get("indicator"), indicator_id=r.get("indicator_id"), kind=r.get("kind"),
+            target=r.get("target"), baseline=r.get("baseline"), deadline=r.get("deadline"),
+            start_date=r.get("start_date"), departments=list(r.get("departments") or []), level=r.get("level"),
+            value=r.get("value"), unit=r.get("unit"), year=r.get("year"), status=r.get("status"),
+            confidence=r.get("confidence"),
+        )
+    why = [f"word: {m}" for m in matched]
+    why += [f"concept: {c}" for c in hit.concepts]
+    if pq.intent and hit.type == pq.intent:
+        why.append(f"intent: {'/'.join(pq.intent_words)} → {pq.intent}")
+    base["why"] = why
+    return SearchResult(**{k: v for k, v in base.items() if k in SearchResult.model_fields})

@@ -1,0 +1,336 @@
+"""Automatic linking of commitments to the progress reported against them.
+
+A figure counts for a commitment only when it measures the same thing (same
+canonical indicator, compatible unit), for the same jurisdiction (a county's
+figure is not its city's), and for a year inside the commitment's horizon (from
+the baseline year on; figures after the deadline are kept as evidence of late
+completion).  Precision matters more than recall here: a wrong link silently
+turns a missed target into a met one, while a missing link shows as no_data and
+invites a manual `link add`.
+
+Qualitative commitments have no figure: they are linked to report sentences that
+state completion (or failure) of the same thing, which `completion_statements`
+turns into Progress records with unit `完成情况` so they carry stable ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterable
+
+from policytrack.lexicons import load_yaml
+from policytrack.models import Commitment, Progress, assign_id
+
+from .status import COMPLETION_UNIT
+
+_UNIT_ALIASES = {"％": "%", "名": "人", "个百分点": "百分点"}
+_BRACKETS = re.compile(r"[（(][^（）()]*[)）]")
+_PUNCT = re.compile(r"[\s“”\"'《》、，,。；;：:（）()\[\]【】<>＜＞≥≤%％]")
+_YEAR = re.compile(r"(20\d\d)年")
+
+
+@dataclass(frozen=True)
+class Link:
+    commitment_id: str
+    progress_id: str
+    origin: str = "auto"  # auto | confirmed | added | rejected
+    reason: str = ""
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    return load_yaml("completion.yaml")
+
+
+@lru_cache(maxsize=65536)
+def norm_unit(u: str | None) -> str:
+    u = (u or "").strip()
+    return _UNIT_ALIASES.get(u, u)
+
+
+def units_compatible(a: str | None, b: str | None) -> bool:
+    return norm_unit(a) == norm_unit(b)
+
+
+@lru_cache(maxsize=65536)
+def norm_indicator(s: str) -> str:
+    """'学前三年毛入园率（%）' → '学前三年毛入园率': compare names without unit brackets and punctuation."""
+    return _PUNCT.sub("", _BRACKETS.sub("", s or ""))
+
+
+@lru_cache(maxsize=65536)
+def admin_level(region: str | None) -> str | None:
+    if not region:
+        return None
+    for suffix, level in sorted(lexicon()["region_suffixes"].items(), key=lambda kv: -len(kv[0])):
+        if region.endswith(suffix):
+            return level
+    return None
+
+
+@lru_cache(maxsize=65536)
+def stated_scope(quote: str) -> str | None:
+    """全市/全省… in the quote: whose figure this is, whatever document it sits in."""
+    for word, level in lexicon()["scope_words"].items():
+        if word in quote:
+            return level
+    return None
+
+
+_SENT_START = re.compile(r"[。！？!?；;\n]")
+
+
+def refine_region(p: Progress, text: str, doc_region: str | None, known_regions: Iterable[str]) -> str | None:
+    """Whose figure `p` is, read from its own sentence.
+
+    The nearest jurisdiction named before the figure in the same sentence wins: a
+    county name (2023年青禾县…为94.1%, in a city's 督导报告), or a scope word (全市…,
+    高于全市平均水平（95.9%）) which maps to the document's own region when the levels
+    agree and to an unnamed other jurisdiction when they do not.
+    """
+    if not text or text[p.start : p.end] != p.quote:
+        return p.region
+    s = p.start
+    while s > 0 and not _SENT_START.match(text[s - 1]):
+        s -= 1
+    window = text[s : p.end]
+    best: tuple[int, str] | None = None
+    for name in known_regions:
+        if name:
+            i = window.rfind(name)
+            if i >= 0 and (best is None or i > best[0]):
+                best = (i, name)
+    for word, level in lexicon()["scope_words"].items():
+        i = window.rfind(word)
+        if i >= 0 and (best is None or i > best[0]):
+            best = (i, word if admin_level(doc_region) != level else (doc_region or word))
+    return best[1] if best else p.region
+
+
+def same_jurisdiction(c: Commitment, p: Progress) -> bool:
+    if c.region and p.region and c.region != p.region:
+        return False
+    if (c.region is None) != (p.region is None) and c.doc != p.doc:
+        return False
+    scope = stated_scope(p.quote)
+    level = admin_level(c.region or p.region)
+    if scope and level and scope != level:
+        return False
+    return True
+
+
+def same_indicator(c: Commitment, p: Progress) -> bool:
+    if c.indicator_id and p.indicator_id:
+        return c.indicator_id == p.indicator_id
+    if c.indicator_id or p.indicator_id:
+        return False  # one is catalogued and the other is not: different things
+    a, b = norm_indicator(c.indicator), norm_indicator(p.indicator)
+    return bool(a) and a == b
+
+
+def in_horizon(c: Commitment, p: Progress) -> bool:
+    if p.year is None:
+        return False
+    if c.baseline is not None and c.baseline.year is not None:
+        return p.year >= c.baseline.year
+    return True
+
+
+def link_reason(c: Commitment, p: Progress) -> str | None:
+    """Why `p` counts for `c`, or None when it does not."""
+    if p.unit == COMPLETION_UNIT:
+        return "completion" if _completion_matches(c, p) else None
+    if c.target is None or c.target.value is None:
+        return None
+    if not same_indicator(c, p):
+        return None
+    unit = c.target.unit or (c.baseline.unit if c.baseline else "") or ""
+    if not units_compatible(unit, p.unit):
+        return None
+    if not same_jurisdiction(c, p):
+        return None
+    if not in_horizon(c, p):
+        return None
+    if not is_level(c, unit):
+        # Counts and amounts (新建园舍面积, 招聘教师) are usually about one project or one
+        # period: the catalogue's id is too coarse, so the names must agree as well, and
+        # the plan's own account of the past is not progress unless it is its baseline.
+        a, b = norm_indicator(c.indicator), norm_indicator(p.indicator)
+        if not (a and b and (a in b or b in a)):
+            return None
+        if c.doc == p.doc and c.baseline is None:
+            return None
+    return f"indicator={c.indicator_id or norm_indicator(c.indicator)} unit={norm_unit(p.unit)} year={p.year}"
+
+
+@lru_cache(maxsize=4096)
+def catalogue_kind(indicator_id: str | None) -> str | None:
+    if not indicator_id:
+        return None
+    try:
+        from policytrack.extract import indicators
+    except ImportError:
+        return None
+    ind = indicators.get(indicator_id)
+    return ind.kind if ind else None
+
+
+def is_level(c: Commitment, unit: str) -> bool:
+    """A rate or ratio (毛入园率 %) is a level: any later figure measures progress towards it."""
+    kind = catalogue_kind(c.indicator_id)
+    if kind is not None:
+        return kind in ("rate", "ratio")
+    return norm_unit(unit) in ("%", "‰")
+
+
+def _key(r: Commitment | Progress) -> str:
+    return r.indicator_id or "n:" + norm_indicator(r.indicator)
+
+
+def auto_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) -> list[Link]:
+    """Every automatic link.  Figures are bucketed by indicator first (a figure can only
+    link to a commitment with the same id, or the same name when uncatalogued), so the
+    cost grows with the number of records, not with their product."""
+    buckets: dict[str, list[Progress]] = {}
+    statements: list[Progress] = []
+    for p in progress:
+        if p.unit == COMPLETION_UNIT:
+            statements.append(p)
+        else:
+            buckets.setdefault(_key(p), []).append(p)
+    out: list[Link] = []
+    for c in commitments:
+        for p in [*buckets.get(_key(c), ()), *statements]:
+            why = link_reason(c, p)
+            if why:
+                out.append(Link(c.id, p.id, "auto", why))
+    return out
+
+
+# ---------------------------------------------------------------- completion statements
+
+
+@lru_cache(maxsize=65536)
+def core_terms(indicator: str) -> str:
+    """The thing a qualitative commitment is about, without the verbs of promising."""
+    s = norm_indicator(indicator)
+    for v in sorted(lexicon()["verbs"], key=len, reverse=True):
+        s = s.replace(v, "")
+    return s
+
+
+@lru_cache(maxsize=65536)
+def _bigrams(s: str) -> frozenset[str]:
+    return frozenset(s[i : i + 2] for i in range(len(s) - 1))
+
+
+@lru_cache(maxsize=512)
+def catalogue_terms(indicator_id: str) -> tuple[str, ...]:
+    """Every name of a catalogued indicator ((), when the catalogue is not installed)."""
+    try:
+        from policytrack.extract import indicators
+    except ImportError:
+        return ()
+    ind = indicators.get(indicator_id)
+    return tuple(norm_indicator(t) for t in ind.terms) if ind else ()
+
+
+def catalogue_tag(sentence: str) -> str | None:
+    """The first catalogued indicator a sentence mentions."""
+    try:
+        from policytrack.extract import indicators
+    except ImportError:
+        return None
+    found = indicators.find_indicator_mentions(sentence)
+    return found[0][0] if found else None
+
+
+_DUE = re.compile(r"(20\d\d)年[^，。；]{0,10}?前")
+
+
+def _completion_matches(c: Commitment, p: Progress) -> bool:
+    if not same_jurisdiction(c, p):
+        return False
+    if p.doc == c.doc:
+        return False  # a document does not report on its own promises
+    due = [int(y) for y in _DUE.findall(p.quote)]
+    dl = c.deadline[:4] if c.deadline else None
+    if due and dl and dl.isdigit() and all(y < int(dl) for y in due):
+        return False  # the sentence is about an earlier deadline (an earlier promise of the same thing)
+    sentence = norm_indicator(p.quote)
+    if c.indicator_id:
+        if p.indicator_id == c.indicator_id:
+            return True
+        if any(len(t) >= 3 and t in sentence for t in catalogue_terms(c.indicator_id)):
+            return True
+    core = core_terms(c.indicator)
+    if len(core) < 3:
+        return False
+    if core in sentence:
+        return True
+    grams = _bigrams(core)
+    return len(grams) >= 3 and len(grams & _bigrams(sentence)) / len(grams) >= 0.8
+
+
+def classify_sentence(sentence: str) -> float | None:
+    """1 completed, 0 failed, 0.5 in progress, None: not a statement of progress."""
+    lx = lexicon()
+    if any(w in sentence for w in lx["failed"]):
+        return 0.0
+    if any(w in sentence for w in lx["planned"]):
+        return None
+    if any(w in sentence for w in lx["completed"]):
+        return 1.0
+    if any(w in sentence for w in lx["in_progress"]):
+        return 0.5
+    return None
+
+
+_SENT = re.compile(r"[^。；;！!\n]+[。；;！!]?")
+_L1_HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、")
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])")
+
+
+def completion_statements(
+    doc: str,
+    text: str,
+    *,
+    region: str | None = None,
+    report_year: int | None = None,
+    tag: Callable[[str], str | None] | None = catalogue_tag,
+) -> list[Progress]:
+    """Sentences of a report that state completion/failure/progress of something.
+
+    Sentences in a plans section (三、2024年工作计划) are skipped: a plan is not progress.
+    `tag` gives a sentence its canonical indicator (default: the catalogue's first mention).
+    """
+    lx = lexicon()
+    out: list[Progress] = []
+    in_plans = False
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if _L1_HEADING.match(line):
+            in_plans = any(w in line for w in lx["plan_headings"])
+        if not in_plans and "\t" not in line and not (_HEADING.match(line) and "。" not in line):
+            for m in _SENT.finditer(line):
+                sent = m.group(0)
+                value = classify_sentence(sent)
+                if value is None:
+                    continue
+                due = [int(y) for y in _DUE.findall(sent)]
+                if value and report_year and due and min(due) > report_year:
+                    continue  # "2024年底前，完成…" in a 2023 report: a promise, not progress
+                stripped = sent.strip()
+                start = pos + m.start() + (len(sent) - len(sent.lstrip()))
+                years = [int(y) for y in _YEAR.findall(sent)]
+                # the report's own year: a report states where things stand at its end
+                year = report_year or (max(years) if years else None)
+                iid = tag(stripped) if tag else None
+                rec = Progress(doc=doc, quote=stripped, start=start, end=start + len(stripped), region=region,
+                               indicator=stripped[:40], indicator_id=iid, value=value, unit=COMPLETION_UNIT, year=year,
+                               confidence=0.7)
+                out.append(assign_id(rec))  # type: ignore[arg-type]
+        pos += len(line)
+    return out

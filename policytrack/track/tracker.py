@@ -1,0 +1,226 @@
+"""Tracking over the store: gather commitments, figures, links and decisions,
+and compute every commitment's status as of a date.
+
+The pure pieces (link, status, decisions.apply) take lists of models; this
+module is the one place that reads the SQLite file, so the CLI, the audit list
+and the API all see the same links and statuses.  It reads the store's
+documented tables (`documents`, `records`, `passages`) with plain SQL and
+keeps its own tables (see tables.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from policytrack.models import Commitment, Progress
+
+from . import decisions as D
+from . import imports as I
+from .link import Link, auto_links, completion_statements, refine_region
+from .status import COMPLETION_UNIT, Evidence, TrackResult, evaluate
+from .tables import connect
+
+
+@dataclass
+class DocInfo:
+    id: str
+    title: str | None = None
+    file_name: str | None = None
+    date: date | None = None
+    region: str | None = None
+    doc_type: str | None = None
+    report_year: int | None = None
+    pages: list[tuple[int, int, int | None]] = field(default_factory=list)  # (start, end, page)
+
+    def page_at(self, offset: int) -> int | None:
+        for s, e, p in self.pages:
+            if s <= offset < e:
+                return p
+        return None
+
+
+def parse_date(s: Any) -> date | None:
+    if not s:
+        return None
+    parts = str(s)[:10].split("-")
+    try:
+        y = int(parts[0])
+        m = int(parts[1]) if len(parts) > 1 else 12
+        d = int(parts[2]) if len(parts) > 2 else 28
+        return date(y, m, d)
+    except (ValueError, IndexError):
+        return None
+
+
+def catalogue_info(indicator_id: str | None) -> tuple[str | None, str | None]:
+    """(name, direction) from the indicator catalogue; (None, None) when unknown/unavailable."""
+    if not indicator_id:
+        return None, None
+    try:
+        from policytrack.extract import indicators  # type: ignore[attr-defined]
+
+        e = indicators.get(indicator_id)
+    except Exception:  # noqa: BLE001 - catalogue not built yet, or unknown id
+        return None, None
+    if e is None:
+        return None, None
+    d = e if isinstance(e, dict) else (e.model_dump() if hasattr(e, "model_dump") else dict(vars(e)))
+    return d.get("name"), d.get("direction")
+
+
+@dataclass
+class Snapshot:
+    """Everything tracking needs, read once."""
+
+    commitments: list[Commitment]
+    progress: list[Progress]
+    docs: dict[str, DocInfo]
+    links: list[Link]
+    sources: dict[str, str] = field(default_factory=dict)  # imported progress id → source column
+
+    def __post_init__(self) -> None:
+        self._progress_by_id = {p.id: p for p in self.progress}
+        self._links_by_c: dict[str, list[Link]] = {}
+        for l in self.links:
+            self._links_by_c.setdefault(l.commitment_id, []).append(l)
+
+    def links_of(self, commitment_id: str) -> list[Link]:
+        """Every link of a commitment, rejected ones included (to show them)."""
+        return list(self._links_by_c.get(commitment_id, ()))
+
+    def evidence_for(self, c: Commitment) -> list[Evidence]:
+        by_id = self._progress_by_id
+        out = []
+        for l in self._links_by_c.get(c.id, ()):
+            if l.origin == "rejected" or l.progress_id not in by_id:
+                continue
+            p = by_id[l.progress_id]
+            d = self.docs.get(p.doc)
+            title = self.sources.get(p.id) or (d.title if d else None)
+            out.append(Evidence(progress=p, origin=l.origin, source_title=title,
+                                page=d.page_at(p.start) if d else None,
+                                published=d.date if d and d.doc_type == "report" else None))
+        return out
+
+    def evaluate(self, c: Commitment, as_of: date) -> TrackResult:
+        name, dirn = catalogue_info(c.indicator_id)
+        d = self.docs.get(c.doc)
+        return evaluate(c, self.evidence_for(c), as_of, issued=d.date if d else None, catalogue_direction=dirn,
+                        indicator_name=c.indicator or name)
+
+    def evaluate_all(self, as_of: date) -> dict[str, TrackResult]:
+        return {c.id: self.evaluate(c, as_of) for c in self.commitments}
+
+
+def build_snapshot(commitments: list[Commitment], progress: list[Progress], docs: dict[str, DocInfo],
+                   decisions: list[D.Decision] | None = None, sources: dict[str, str] | None = None) -> Snapshot:
+    names = {k: v.file_name or v.title or k for k, v in docs.items()}
+    by_c = {c.id: c for c in commitments}
+    by_p = {p.id: p for p in progress}
+
+    def after_promise(link: Link) -> bool:
+        """A statement published before the promise was made cannot report on it."""
+        p, c = by_p[link.progress_id], by_c[link.commitment_id]
+        if p.unit != COMPLETION_UNIT:
+            return True
+        dp, dc = docs.get(p.doc), docs.get(c.doc)
+        return not (dp and dc and dp.date and dc.date and dp.date < dc.date)
+
+    auto = [l for l in auto_links(commitments, progress) if after_promise(l)]
+    links = D.apply(auto, decisions or [], commitments, progress, doc_names=names)
+    return Snapshot(commitments, progress, docs, links, sources or {})
+
+
+def _with_region(p: Progress, text: str, doc_region: str | None, regions: set[str]) -> Progress:
+    r = refine_region(p, text, doc_region, regions)
+    return p if r == p.region else p.model_copy(update={"region": r})
+
+
+class Tracker:
+    """Reads the store's SQLite file; one per thread (SQLite connections do not cross threads)."""
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path)
+        self.conn: sqlite3.Connection = connect(self.db_path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _has(self, table: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone() is not None
+
+    def documents(self) -> tuple[dict[str, DocInfo], dict[str, str]]:
+        """Current documents: info, and their texts."""
+        docs: dict[str, DocInfo] = {}
+        texts: dict[str, str] = {}
+        if not self._has("documents"):
+            return docs, texts
+        for r in self.conn.execute("SELECT * FROM documents"):
+            row = dict(r)
+            if row.get("status") not in (None, "current"):
+                continue
+            meta: dict[str, Any] = {}
+            raw = row.get("meta") or row.get("meta_json")
+            if isinstance(raw, str):
+                try:
+                    meta = json.loads(raw) or {}
+                except ValueError:
+                    meta = {}
+            get = lambda k: row.get(k) if row.get(k) is not None else meta.get(k)  # noqa: E731
+            src = row.get("source_path") or row.get("source") or row.get("path") or meta.get("source")
+            fname = row.get("file_name") or row.get("filename") or (Path(str(src)).name if src else None)
+            docs[row["id"]] = DocInfo(id=row["id"], title=get("title"), file_name=fname, date=parse_date(get("date")),
+                                      region=get("region"), doc_type=get("doc_type"), report_year=get("report_year"))
+            if row.get("text"):
+                texts[row["id"]] = row["text"]
+        if self._has("passages") and docs:
+            for r in self.conn.execute("SELECT doc_id, start, end, page FROM passages WHERE page IS NOT NULL ORDER BY doc_id, start"):
+                if r[0] in docs:
+                    docs[r[0]].pages.append((r[1], r[2], r[3]))
+        return docs, texts
+
+    def snapshot(self) -> Snapshot:
+        docs, texts = self.documents()
+        commitments: list[Commitment] = []
+        progress: list[Progress] = []
+        if self._has("records"):
+            for r in self.conn.execute("SELECT doc_id, json FROM records"):
+                if r[0] not in docs:
+                    continue  # superseded version
+                rec = json.loads(r[1])
+                (commitments if rec.get("type") == "commitment" else progress).append(
+                    Commitment.model_validate(rec) if rec.get("type") == "commitment" else Progress.model_validate(rec))
+        for doc_id, text in texts.items():
+            d = docs[doc_id]
+            if d.doc_type == "report":
+                progress.extend(completion_statements(doc_id, text, region=d.region, report_year=d.report_year))
+        regions = {d.region for d in docs.values() if d.region} | {c.region for c in commitments if c.region}
+        progress = [_with_region(p, texts.get(p.doc, ""), docs[p.doc].region if p.doc in docs else None, regions)
+                    for p in progress]
+        sources: dict[str, str] = {}
+        for p, src in I.load(self.conn):
+            progress.append(p)
+            if src:
+                sources[p.id] = src
+        return build_snapshot(commitments, progress, docs, D.load(self.conn), sources)
+
+    def decide(self, commitment_id: str, progress_id: str, action: str, note: str | None = None) -> D.Decision:
+        """Store a manual decision; ids may be unique prefixes.  Raises LookupError for an unknown id."""
+        snap = self.snapshot()
+        cs = [c for c in snap.commitments if c.id.startswith(commitment_id)]
+        ps = [p for p in snap.progress if p.id.startswith(progress_id)]
+        if len(cs) != 1:
+            raise LookupError(f"{commitment_id}: {'no' if not cs else 'more than one'} commitment with this id")
+        if len(ps) != 1:
+            raise LookupError(f"{progress_id}: {'no' if not ps else 'more than one'} progress figure with this id")
+
+        def name(doc: str) -> str | None:
+            d = snap.docs.get(doc)
+            return (d.file_name or d.title) if d else None
+
+        return D.decide(self.conn, cs[0], ps[0], action, note, c_doc_name=name(cs[0].doc), p_doc_name=name(ps[0].doc))

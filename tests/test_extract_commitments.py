@@ -1,0 +1,134 @@
+"""Commitments from plan wording: figures, comparators, deadlines, departments, tables."""
+
+import pytest
+
+from policytrack.extract import extract_text
+
+PLAN = {"date": "2022-05-05", "doc_type": "plan", "title": "某县教育事业发展“十四五”规划"}
+
+
+def commitments(text, meta=PLAN):
+    return [r for r in extract_text(text, meta, doc="t") if r.type == "commitment"]
+
+
+def only(text, meta=PLAN):
+    cs = [c for c in commitments(text, meta) if c.kind == "quantitative"]
+    assert len(cs) == 1, [c.quote for c in cs]
+    return cs[0]
+
+
+# developed on: wording of the issue and the seed plans
+DEVELOPED = [
+    ("到2025年，学前三年毛入园率达到95%。", 95, "%", ">=", "2025"),
+    ("到2025年，九年义务教育巩固率不低于97%。", 97, "%", ">=", "2025"),
+    ("十四五期间新增学位3000个以上。", 3000, "个", ">=", "2025"),
+    ("2019年8月底前，新建学校2所。", 2, "所", "=", "2019-08"),
+    ("确保2020年秋季开学前，新增学位近1万个。", 10000, "个", "~", "2020-09"),
+    ("2025年高中阶段教育毛入学率达到96%。", 96, "%", ">=", "2025"),
+]
+# evaluated on: passage wording (other regions and domains)
+EVALUATED = [
+    ("到 2025 年，全国重度及以上污染天数比率控制在 1%以内。", 1, "%", "<=", "2025"),
+    ("年底前，新建改造农村公路5000公里。", 5000, "公里", "=", "2022-12"),
+    ("力争在2025年5月底前完成高标准农田建设22.99万亩。", 22.99, "万亩", "=", "2025-05"),
+]
+
+
+@pytest.mark.parametrize("text,value,unit,op,deadline", DEVELOPED + EVALUATED)
+def test_quantitative(text, value, unit, op, deadline):
+    c = only(text)
+    assert (c.target.value, c.target.unit, c.target.op, c.deadline) == (pytest.approx(value), unit, op, deadline)
+    assert text[c.start:c.end] == c.quote
+
+
+def test_respectively_gives_one_record_per_figure():
+    cs = commitments("2023年实现公办在园幼儿占比和普惠性幼儿园覆盖率分别达到50%、85%。")
+    assert sorted(c.target.value for c in cs) == [50, 85]
+    assert all(c.deadline == "2023" for c in cs)
+
+
+def test_start_date_is_not_a_deadline():
+    c = only("2021年起，每年新增公办学位500个。")
+    assert c.start_date == "2021"
+
+
+def test_deadline_inherited_from_paragraph_opening():
+    cs = commitments("根据实施方案，到2025年，农村人居环境显著提升。农村生活污水治理率达到65%以上；新建改造农村公路5000公里。")
+    assert {c.target.value: c.deadline for c in cs if c.target} == {65: "2025", 5000: "2025"}
+
+
+def test_deadline_inherited_from_heading():
+    text = "一、2021年工作安排\n（一）学前教育\n新增公办幼儿学位1800个。\n"
+    c = only(text, {"date": "2020-12-20", "doc_type": "plan"})
+    assert c.deadline == "2021"
+
+
+def test_responsibility_block_gives_departments():
+    text = "（一）消除大班额。到2020年基本消除56人以上大班额，新增学位2000个。（责任单位：市教育局、市发展和改革局，各乡镇）\n"
+    c = only(text, {"date": "2019-03-01", "doc_type": "plan"})
+    assert c.departments == ["市教育局", "市发展和改革局", "各乡镇"]
+
+
+def test_qualitative_end_state():
+    cs = commitments("到2025年，全面消除大班额，实现控辍保学动态清零。")
+    assert any(c.kind == "qualitative" and "消除大班额" in c.quote for c in cs)
+
+
+def test_process_is_not_a_commitment():
+    assert commitments("持续加强教师队伍建设，不断完善管理机制。") == []
+
+
+def test_flattened_indicator_table():
+    text = "主要指标\n2020年\n2025年\n属性\n学前教育\n1.学前教育毛入园率(%)\n93.91\n95\n约束性\n2.普惠性幼儿园覆盖率(%)\n87\n92\n预期性\n"
+    recs = extract_text(text, PLAN, doc="t")
+    cs = [r for r in recs if r.type == "commitment"]
+    ps = [r for r in recs if r.type == "progress"]
+    assert [(c.target.value, c.target.unit, c.deadline, c.level, c.baseline.value, c.baseline.year) for c in cs] == [
+        (95, "%", "2025", "约束性", 93.91, 2020), (92, "%", "2025", "预期性", 87, 2020)]
+    assert [(p.value, p.year) for p in ps] == [(93.91, 2020), (87, 2020)]
+
+
+def test_transposed_pipe_table():
+    text = "主要指标 |\n粮食综合生产能力 | 农业科技进步贡献率 |\n2022 年 目 标 值 |\n>6亿吨 | 61.5% |\n属 性 | 约束性 | 预期性 |\n"
+    cs = commitments(text)
+    assert [(c.quote, c.target.value, c.target.unit, c.target.op, c.level) for c in cs] == [
+        ("粮食综合生产能力", 6, "亿吨", ">=", "约束性"), ("农业科技进步贡献率", 61.5, "%", "=", "预期性")]
+
+
+# bugs caught
+def test_review_section_of_a_plan_is_progress():
+    text = "一、“十三五”教育发展回顾\n（一）取得的主要成绩\n1.保障能力明显优化。2019年招聘特岗教师90名。\n"
+    recs = extract_text(text, PLAN, doc="t")
+    assert [r.type for r in recs] == ["progress"]
+
+
+def test_base_education_heading_is_not_a_review():
+    text = "三、主要任务\n（二）大力实施基础教育质量提升行动\n4.推进学前教育。新增公办幼儿学位1800个。\n"
+    assert [r.type for r in extract_text(text, PLAN, doc="t")] == ["commitment"]
+
+
+def test_prose_target_takes_baseline_and_level_from_the_table():
+    text = ("主要指标\n2020年\n2025年\n属性\n1.学前教育毛入园率(%)\n93.91\n95\n约束性\n"
+            "三、主要任务\n（一）学前教育\n到2025年，学前三年毛入园率达到95%。\n")
+    cs = [c for c in commitments(text) if c.quote.startswith("到2025年") or "学前三年" in c.quote]
+    (c,) = cs
+    assert (c.baseline.value, c.baseline.year, c.level) == (93.91, 2020, "约束性")
+
+
+def test_report_target_takes_baseline_from_reported_figure():
+    text = "一、2020年工作成效\n全县学前三年毛入园率93.2%。\n二、2021年工作安排\n全县学前三年毛入园率达到95%。\n"
+    recs = extract_text(text, {"date": "2021-01-05", "doc_type": "report", "title": "县教育局2020年工作总结"}, doc="t")
+    (c,) = [r for r in recs if r.type == "commitment"]
+    assert (c.deadline, c.baseline.value, c.baseline.year) == ("2021", 93.2, 2020)
+
+
+def test_records_are_spans_of_the_spacy_doc():
+    from policytrack.extract.pipeline import nlp, process
+
+    assert nlp().pipe_names == ["pt_context", "pt_tables", "pt_figures", "pt_records"]
+    text = "到2025年，学前三年毛入园率达到95%。"
+    d = process(text, PLAN, doc="t")
+    (sp,) = d.spans["commitments"]
+    assert sp._.record.target.value == 95
+    assert sp.start_char <= sp._.record.start and sp._.record.end <= sp.end_char
+    assert "学前三年毛入园率" in [t.text for t in d]  # the domain dictionary keeps the indicator whole

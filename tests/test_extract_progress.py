@@ -1,0 +1,83 @@
+"""Progress figures in reports: value, unit, year."""
+
+import pytest
+
+from policytrack.extract import extract_text
+
+REPORT = {"date": "2021-01-10", "doc_type": "report", "title": "县教育局2020年工作总结", "report_year": 2020}
+
+
+def progress(text, meta=REPORT):
+    return [r for r in extract_text(text, meta, doc="t") if r.type == "progress"]
+
+
+DEVELOPED = [
+    ("全县学前三年毛入园率93.2%。", 93.2, "%", 2020),
+    ("普惠性幼儿园覆盖率达76.63%。", 76.63, "%", 2020),
+    ("2019年有3名学生升入本科。", 3, "人", 2019),
+    ("发放资助金151.525万元。", 151.525, "万元", 2020),
+    ("学生用上下床7000余张。", 7000, "张", 2020),
+    ("综合差异系数初中为0.50。", None, None, None),  # unit-less coefficient: not read yet (known gap)
+]
+EVALUATED = [
+    ("全年基本养老保险新增参保13.5万人。", 135000, "人", 2020),
+    ("清理林带、沟渠281.5公里。", 281.5, "公里", 2020),
+    ("一般公共预算收入比上年增长16%。", 16, "%", 2020),
+]
+
+
+@pytest.mark.parametrize("text,value,unit,year", DEVELOPED + EVALUATED)
+def test_progress_figure(text, value, unit, year):
+    ps = progress(text)
+    if value is None:
+        assert ps == []
+        return
+    assert len(ps) == 1, [p.quote for p in ps]
+    p = ps[0]
+    assert (p.value, p.unit, p.year) == (pytest.approx(value), unit, year)
+    assert text[p.start:p.end] == p.quote
+
+
+def test_target_sentence_in_a_report_is_not_progress():
+    text = "2021年工作安排：力争学前三年毛入园率达到95%以上。"
+    assert progress(text) == []
+
+
+def test_previous_year_comparison():
+    (p,) = progress("城镇居民人均收入比上年25758.93元。")
+    assert p.year == 2019
+
+
+def test_paragraph_opening_year_carries_over():
+    ps = progress("2016年，全县小学入学率100%，巩固率99.73%。")
+    assert [(p.value, p.year) for p in ps] == [(100, 2016), (99.73, 2016)]
+
+
+def test_repeated_block_is_recorded_once():
+    block = "全年全县新增就业岗位1200个，城镇登记失业率3.5%。"
+    ps = progress(block + "\n" + block)
+    assert len(ps) == 2
+
+
+# bugs caught
+def test_age_is_not_a_figure():
+    assert [p.value for p in progress("全县6—15周岁残疾儿童入学率为97.6%。")] == [97.6]
+
+
+def test_year_of_a_document_title_is_not_the_figure_year():
+    ps = progress("据《纲要(2011—2020年)》监测，全国幼儿园专任教师291.3万人。")
+    assert ps and ps[0].year == 2020 and ps[0].value == 2913000
+
+
+def test_start_value_of_a_change_is_progress_and_baseline():
+    text = "力争使全省公办幼儿园所占比例由目前的12%提高至30%以上。"
+    recs = extract_text(text, {"date": "2016-02-22"}, doc="t")
+    kinds = {(r.type, r.value if r.type == "progress" else r.target.value) for r in recs}
+    assert kinds == {("progress", 12), ("commitment", 30)}
+    (c,) = [r for r in recs if r.type == "commitment"]
+    assert c.baseline.value == 12 and c.target.op == ">="
+
+
+@pytest.mark.parametrize("text", ["我来说两句 0人参与", "开展专题学习29次。", "还需提高0.5个百分点。", "连续12年保持在4%以上"[:7]])
+def test_not_progress(text):
+    assert progress(text) == []

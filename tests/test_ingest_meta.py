@@ -1,0 +1,123 @@
+"""Metadata rules on short real-style phrases: dates, 文号, notices, regions, types."""
+
+from __future__ import annotations
+
+import pytest
+
+from policytrack.ingest.clean import clean_text, is_furniture_line
+from policytrack.ingest.meta import detect_meta, detect_region, parse_date
+
+
+# developed on (seed forms) / evaluated on (other forms) / bugs caught
+@pytest.mark.parametrize(
+    "s,iso",
+    [
+        ("2022年5月5日", "2022-05-05"),
+        ("二〇一七年八月", "2017-08"),
+        ("2017/8/2 15:23:22", "2017-08-02"),
+        ("2022-11-25 09:02:18", "2022-11-25"),
+        # evaluated on
+        ("二〇二一年十二月三十一日", "2021-12-31"),
+        ("二○一九年三月十日", "2019-03-10"),
+        ("2020.09.01", "2020-09-01"),
+        ("2023年 3月 6日", "2023-03-06"),
+        # bugs caught
+        ("2021年13月", None),
+        ("第3页", None),
+    ],
+)
+def test_parse_date(s, iso):
+    assert parse_date(s) == iso
+
+
+@pytest.mark.parametrize(
+    "head,number",
+    [
+        ("索引号 640302001/2022-00496 文号 吴利政办发〔2022〕46号 生成日期 2022-05-05", "吴利政办发〔2022〕46号"),
+        ("阳政发[2012]49号\n关于印发某某方案的通知", "阳政发[2012]49号"),
+        ("鲁教督〔2013〕2号\n关于做好督导评估工作的通知", "鲁教督〔2013〕2号"),
+        ("某县教育规划\n根据《意见》(中发〔2019〕26号)精神，制定本规划。", None),  # cited, not own
+    ],
+)
+def test_doc_number(head, number):
+    assert detect_meta(clean_text(head)).doc_number == number
+
+
+@pytest.mark.parametrize(
+    "text,title,notice",
+    [
+        ("关于印发《某县学前教育行动计划》的通知\n各乡镇：\n现印发给你们。", "某县学前教育行动计划", "关于印发《某县学前教育行动计划》的通知"),
+        ("某县人民政府办公室关于转发《某市教育督导实施办法》的通知\n正文。", "某市教育督导实施办法", "某县人民政府办公室关于转发《某市教育督导实施办法》的通知"),
+        ("某县2020年教育工作总结\n2020年，我县……", "某县2020年教育工作总结", None),
+    ],
+)
+def test_title_and_notice(text, title, notice):
+    m = detect_meta(text)
+    assert (m.title, m.notice_title) == (title, notice)
+
+
+@pytest.mark.parametrize(
+    "title,doc_type",
+    [
+        ("某县教育事业发展“十四五”规划", "plan"),
+        ("某市城乡义务教育一体化改革发展实施方案", "plan"),
+        ("关于加快发展学前教育的实施意见", "plan"),
+        ("某县2022年教育工作计划", "plan"),
+        ("某县义务教育均衡发展自评报告", "report"),
+        ("某县教育局2021年工作总结", "report"),
+        ("某省人民政府教育督导委员会督导报告", "report"),
+        ("某县人民政府关于表彰先进集体的决定", "other"),
+    ],
+)
+def test_doc_type(title, doc_type):
+    assert detect_meta(title + "\n正文。").doc_type == doc_type
+
+
+@pytest.mark.parametrize(
+    "src,region,level",
+    [
+        ("吴忠市利通区人民政府办公室", "利通区", "district"),
+        ("清涧县人民政府办公室", "清涧县", "county"),
+        ("阳谷县人民政府", "阳谷县", "county"),
+        ("山东省教育厅", "山东省", "province"),
+        ("锦州市人民政府", "锦州市", "city"),
+        ("凌海市教育局", "凌海市", "county"),      # county-level city
+        ("某某县人民政府", "某某县", "county"),      # unknown name, by suffix
+        ("教育局", None, None),
+    ],
+)
+def test_region(src, region, level):
+    assert detect_region(src) == (region, level)
+
+
+def test_report_year_from_title():
+    assert detect_meta("某县2020年工作总结\n一、主要成绩").report_year == 2020
+
+
+def test_signature_block_prefers_precise_date():
+    text = "某县自评报告\n某县人民政府\n二〇一七年八月\n正文。\n某县人民政府\n2017年8月10日"
+    m = detect_meta(text)
+    assert (m.issuer, m.date) == ("某县人民政府", "2017-08-10")
+
+
+@pytest.mark.parametrize(
+    "line,is_furniture",
+    [
+        ("当前位置:首页 > 政府信息公开", True),
+        ("您现在的位置政府信息公开 >> 政府办", True),
+        ("【字体:】【关闭窗口】【打印", True),
+        ("宁ICP备19000976号-1宁公网安备64030202000186号", True),
+        ("扫一扫在手机打开当前页", True),
+        ("主办单位:利通区人民政府办公室版权所有", True),
+        ("打印该页 返回顶部 关闭窗口", True),
+        ("技术支持:网旗网络", True),
+        # body lines that must stay
+        ("附件:清涧县义务教育优质均衡发展规划进度表", False),
+        ("(此件公开发布)", False),
+        ("主办单位要加强组织领导。", False),  # bug caught: needs the colon of a footer field
+        ("学校要设立首页展示栏，当前位置明显。", False),
+        ("一、指导思想", False),
+    ],
+)
+def test_furniture_lines(line, is_furniture):
+    assert is_furniture_line(line) == is_furniture

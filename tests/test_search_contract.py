@@ -1,0 +1,54 @@
+"""One interface, same results: the same queries against every available backend.
+
+The embedded backend always runs; Elasticsearch joins when POLICYTRACK_ES_URL
+is set (the store is then indexed into a scratch index first)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pytest
+
+from policytrack.search.backend import SearchRequest, open_backend
+
+from search_fixtures import build_store, require_shared
+
+QUERIES = [
+    # (request, a quote/text substring that must be in the top 10, expected type of that hit)
+    (dict(q="大班额 目标"), "化解2000人以上大校额", "commitment"),
+    (dict(q="学前三年毛入园率", type=["progress"]), "学前三年毛入园率达到93.91%", "progress"),
+    (dict(q="县管校聘", type=["passage"]), "县管校聘", "passage"),
+    (dict(q="巩固率", region="阳谷县"), "巩固率99.73%", None),
+    (dict(q="", department="市财政局", size=50), "逐步实现学校食堂供餐", "commitment"),
+]
+
+
+@pytest.fixture(scope="module")
+def backends(tmp_path_factory):
+    require_shared()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        db = build_store(tmp_path_factory.mktemp("contract") / "policytrack.db")
+    out = {"fts": open_backend("fts", db_path=db)}
+    if os.environ.get("POLICYTRACK_ES_URL"):
+        from policytrack.config import get_settings
+        from policytrack.search.es import EsBackend, index_store
+
+        settings = get_settings()
+        index_store(db, settings, index="policytrack-contract")
+        out["es"] = EsBackend.from_settings(settings, index="policytrack-contract")
+    return out
+
+
+@pytest.mark.parametrize("req,needle,kind", QUERIES)
+def test_same_queries_every_backend(backends, req, needle, kind):
+    totals = {}
+    for name, b in backends.items():
+        resp = b.search(SearchRequest(**{"size": 10, **req}))
+        hit = [r for r in resp.results if needle in (r.quote or r.text or "") and (kind is None or r.type == kind)]
+        assert hit, (name, req)
+        assert hit[0].snippet and hit[0].doc and resp.backend == name
+        assert sum(f.count for f in resp.facets["type"]) == resp.total
+        totals[name] = resp.total
+    assert len(set(totals.values())) == 1, totals  # backends agree on what matches

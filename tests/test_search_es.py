@@ -1,0 +1,98 @@
+"""Elasticsearch backend: mappings and request bodies (no server needed); the
+integration part runs only against a real server given by POLICYTRACK_ES_URL."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from policytrack.search.backend import SearchRequest
+from policytrack.search.es import FACET_FIELD_MAP, build_aggs, build_filters, build_knn, build_query, mappings
+from policytrack.search.query import intent_boost, parse_query
+
+
+def test_mapping_uses_whitespace_analysed_tokens_and_keywords():
+    m = mappings()
+    props = m["mappings"]["properties"]
+    assert props["tokens"]["analyzer"] == "pt_tokens"
+    assert m["settings"]["analysis"]["analyzer"]["pt_tokens"]["tokenizer"] == "whitespace"
+    for f in FACET_FIELD_MAP.values():
+        assert props[f]["type"] == "keyword", f
+    assert "vector" not in props
+    json.dumps(m)  # serialisable as sent
+
+
+def test_mapping_dense_vector_when_embeddings_enabled():
+    v = mappings(384)["mappings"]["properties"]["vector"]
+    assert v == {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine"}
+
+
+def test_query_groups_phrases_and_concepts():
+    pq = parse_query("大班额 目标")
+    q = build_query(pq, SearchRequest(q="大班额 目标"))["bool"]
+    assert len(q["must"]) == 1  # the intent word is not required
+    should = q["must"][0]["bool"]["should"]
+    assert {"match_phrase": {"tokens": "大班额"}} in should
+    concept = [c for c in should if "constant_score" in c]
+    ids = {i for c in concept for i in c["constant_score"]["filter"]["terms"]["indicator_id"]}
+    assert {"large_class", "large_school", "class_size_primary"} <= ids
+    assert q["should"] == [{"term": {"type": {"value": "commitment", "boost": intent_boost()}}}]
+
+
+def test_query_tokens_are_the_index_tokens():
+    from policytrack.lexicons.segment import index_tokens
+
+    pq = parse_query('"县管校聘改革"')
+    phrase = build_query(pq, SearchRequest(q="x"))["bool"]["must"][0]["bool"]["should"][0]["match_phrase"]["tokens"]
+    assert phrase == index_tokens("县管校聘改革")
+
+
+def test_filters_body():
+    req = SearchRequest(q="x", region="利通区", doc_type="plan", date_from="2021", date_to="2022",
+                        department="市财政局", status="met", type=["commitment", "passage"])
+    f = build_filters(req, {"large_class"})
+    assert {"term": {"current": True}} in f
+    assert {"terms": {"type": ["commitment"]}} in f  # passages have no department/status
+    assert {"range": {"date": {"gte": "2021", "lte": "2022-12-31"}}} in f
+    assert {"terms": {"indicator_id": ["large_class"]}} in f
+    assert {"term": {"status": "met"}} in f
+    assert {"wildcard": {"departments": {"value": "*市财政局*"}}} in f
+
+
+def test_aggs_and_knn_bodies():
+    aggs = build_aggs()
+    assert set(aggs) == set(FACET_FIELD_MAP) and aggs["department"]["terms"]["field"] == "departments"
+    knn = build_knn([0.1, 0.2], SearchRequest(q="x"), None, k=50)
+    assert knn["field"] == "vector" and knn["k"] == 50 and knn["num_candidates"] >= 50 and knn["filter"]
+
+
+def test_missing_url_is_a_clear_error():
+    from policytrack.config import Settings
+    from policytrack.search.backend import SearchError
+    from policytrack.search.es import make_client
+
+    with pytest.raises(SearchError, match="POLICYTRACK_ES_URL"):
+        make_client(Settings(data_dir=__import__("pathlib").Path(".")))
+
+
+@pytest.mark.skipif(not os.environ.get("POLICYTRACK_ES_URL"), reason="POLICYTRACK_ES_URL not set: no Elasticsearch server")
+def test_es_integration_index_and_search(tmp_path):
+    import warnings
+
+    from policytrack.config import get_settings
+    from policytrack.search.es import EsBackend, index_store
+
+    from search_fixtures import build_store
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        db = build_store(tmp_path / "policytrack.db")
+    settings = get_settings(tmp_path)
+    out = index_store(db, settings, index="policytrack-test")
+    assert out["indexed"] > 0 and out["errors"] == 0
+    es = EsBackend.from_settings(settings, index="policytrack-test")
+    resp = es.search(SearchRequest(q="大班额 目标"))
+    assert resp.total > 0 and resp.results[0].type == "commitment"
+    es.es.indices.delete(index="policytrack-test")

@@ -1,0 +1,192 @@
+"""The embedded FTS5 backend against a real store built from the seed documents."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import warnings
+
+import pytest
+
+from policytrack.search.backend import SearchError, SearchRequest, open_backend
+from policytrack.search.fts import FtsBackend
+
+from search_fixtures import SEEDS, build_store, require_shared
+
+S1, S4 = "001_86e6333c553186a1.txt", "004_ea37bfe10d042d56.txt"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    require_shared()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_store(tmp_path_factory.mktemp("store") / "policytrack.db")
+
+
+@pytest.fixture(scope="module")
+def fts(db):
+    b = open_backend("fts", db_path=db)
+    yield b
+    b.close()
+
+
+def names(r) -> str:
+    return r.file_name or r.doc
+
+
+def test_big_class_commitments_including_concept_only_ones(fts):
+    resp = fts.search(SearchRequest(q="大班额 目标", size=10))
+    quotes = [r.quote or "" for r in resp.results if r.type == "commitment"]
+    # none of these say 大班额: they are found through their indicator_id
+    for needle in ("小学班额不超过45人", "化解2000人以上大校额", "85%以上的班额达到国家认定标准"):
+        assert any(needle in q for q in quotes), needle
+    concept_hit = next(r for r in resp.results if r.quote and "化解2000人以上大校额" in r.quote)
+    assert any(w.startswith("concept: 大班额") for w in concept_hit.why)
+    assert resp.results[0].type == "commitment"  # 目标 boosts commitments
+
+
+def test_progress_intent(fts):
+    resp = fts.search(SearchRequest(q="消除 大班额 进展", size=5))
+    assert resp.results[0].type == "progress"
+    assert any("188个大班额" in (r.quote or "") for r in resp.results)
+
+
+@pytest.mark.parametrize("types", [["commitment"], ["progress"], ["passage"], ["commitment", "passage"]])
+def test_type_filter(fts, types):
+    resp = fts.search(SearchRequest(q="大班额", type=types, size=50))
+    assert resp.total > 0 and {r.type for r in resp.results} <= set(types)
+    assert {f.value for f in resp.facets["type"]} <= set(types)
+
+
+def test_type_filter_accepts_comma_string():
+    assert SearchRequest(q="x", type="commitment,progress").type == ["commitment", "progress"]
+
+
+def test_region_and_doc_type_filters(fts):
+    all_ = fts.search(SearchRequest(q="巩固率", size=100))
+    region = fts.search(SearchRequest(q="巩固率", region="利通区", size=100))
+    assert 0 < region.total < all_.total
+    assert all(r.region == "利通区" for r in region.results)
+    reports = fts.search(SearchRequest(q="巩固率", doc_type="report", size=100))
+    assert reports.total > 0 and all(r.doc_type == "report" for r in reports.results)
+
+
+def test_date_range_filter_covers_whole_year(fts):
+    y2022 = fts.search(SearchRequest(q="巩固率", date_from="2022", date_to="2022", size=100))
+    assert y2022.total > 0 and all(r.date and r.date.startswith("2022") for r in y2022.results)
+
+
+def test_department_filter(fts):
+    resp = fts.search(SearchRequest(q="", department="市财政局", size=200))
+    assert resp.total > 0
+    assert all(r.type != "passage" and any("市财政局" in d for d in r.departments) for r in resp.results)
+    assert any(f.value == "市财政局" for f in resp.facets["department"])
+
+
+@pytest.mark.parametrize("ind", ["preschool_gross_enrollment", "学前教育毛入园率"])
+def test_indicator_filter_by_id_or_name(fts, ind):
+    resp = fts.search(SearchRequest(q="", indicator=ind, size=100))
+    assert resp.total >= 3 and {r.indicator_id for r in resp.results} == {"preschool_gross_enrollment"}
+
+
+def test_unknown_indicator_is_a_clear_error(fts):
+    with pytest.raises(SearchError, match="unknown indicator"):
+        fts.search(SearchRequest(q="", indicator="no_such_thing"))
+
+
+def test_facets_count_every_hit_not_just_the_page(fts):
+    resp = fts.search(SearchRequest(q="教师", size=5))
+    assert resp.total > 5
+    assert sum(f.count for f in resp.facets["type"]) == resp.total
+    assert set(resp.facets) >= {"type", "region", "issuer", "doc_type", "year", "department", "indicator", "status"}
+
+
+def test_pagination_is_stable_and_total_constant(fts):
+    big = fts.search(SearchRequest(q="教育", size=20))
+    p1 = fts.search(SearchRequest(q="教育", size=10, page=1))
+    p2 = fts.search(SearchRequest(q="教育", size=10, page=2))
+    assert big.total == p1.total == p2.total > 20
+    assert [r.id for r in p1.results + p2.results] == [r.id for r in big.results]
+    beyond = fts.search(SearchRequest(q="教育", size=10, page=10_000))
+    assert beyond.results == [] and beyond.total == big.total
+
+
+def test_phrase_query_requires_adjacency(fts):
+    resp = fts.search(SearchRequest(q='"县管校聘"', size=50))
+    assert resp.total > 0
+    for r in resp.results:
+        assert "县管校聘" in (r.text or r.quote or "")
+        assert "<mark>县管校聘</mark>" in r.snippet
+
+
+def test_snippet_marks_matched_words_and_why(fts):
+    r = fts.search(SearchRequest(q="营养改善计划", type=["passage"], size=1)).results[0]
+    assert "<mark>营养改善计划</mark>" in r.snippet and "word: 营养改善计划" in r.why
+    assert r.text and r.doc_title and r.start is not None
+
+
+def test_record_fields_in_results(fts):
+    resp = fts.search(SearchRequest(q="学前三年毛入园率", type=["commitment"], size=10))
+    r = next(x for x in resp.results if x.quote and "达到95%" in x.quote)
+    assert r.target and r.target["value"] == 95 and r.deadline and r.indicator_id == "preschool_gross_enrollment"
+    assert names(r) == S1
+
+
+def test_cli_json_shape(fts):
+    out = fts.search(SearchRequest(q="县管校聘", size=3)).cli_json()
+    assert set(out) == {"total", "results"} and out["results"]
+    first = out["results"][0]
+    assert {"type", "doc", "snippet", "score", "why"} <= set(first)
+    assert ("quote" if first["type"] != "passage" else "text") in first
+
+
+def test_status_filter_with_a_provider(db):
+    """Tracking computes status; the caller injects it (search does not import tracking)."""
+    seen = {}
+
+    def provider(ids):
+        seen["n"] = len(ids)
+        return {i: ("met" if n % 2 else "missed") for n, i in enumerate(sorted(ids))}
+
+    b = FtsBackend(db, status_provider=provider)
+    met = b.search(SearchRequest(q="", type=["commitment"], status="met", size=200))
+    assert seen["n"] > 0 and met.total > 0 and all(r.status == "met" for r in met.results)
+    assert {f.value for f in met.facets["status"]} == {"met"}
+    # a status filter without any status source finds nothing rather than everything
+    assert FtsBackend(db).search(SearchRequest(q="", status="met")).total == 0
+
+
+def test_superseded_documents_and_new_writes_are_seen(db, tmp_path):
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    b = FtsBackend(copy)
+    before = b.search(SearchRequest(q="营养改善计划", size=100))
+    assert any(names(r) == S1 for r in before.results)
+    conn = sqlite3.connect(copy)
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(documents)")]
+    sets = ["status='superseded'"] + (["superseded_by=id"] if "superseded_by" in cols else [])
+    where = "file_name=?" if "file_name" in cols else "id=?"
+    conn.execute(f"UPDATE documents SET {', '.join(sets)} WHERE {where}", (S1,))
+    conn.commit()
+    conn.close()
+    after = b.search(SearchRequest(q="营养改善计划", size=100))  # same backend: cache must notice
+    assert after.total < before.total and not any(names(r) == S1 for r in after.results)
+
+
+def test_missing_database_is_one_clear_line(tmp_path):
+    with pytest.raises(SearchError) as e:
+        FtsBackend(tmp_path / "nope.db").search(SearchRequest(q="x"))
+    assert "nope.db" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_database_without_store_tables(tmp_path):
+    p = tmp_path / "empty.db"
+    sqlite3.connect(p).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(SearchError, match="ingest documents first"):
+        FtsBackend(p).search(SearchRequest(q="x"))
+
+
+def test_seed_dir_present():
+    require_shared()
+    assert SEEDS.is_dir()
