@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
     )
     app.state.settings = settings
     app.state.api = api
-    app.state.access = D.StoreAccess(settings.db_path)
+    app.state.access = D.StoreAccess(settings.db_path, settings)
 
     # ------------------------------------------------------------ errors
 
@@ -390,15 +390,8 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
         responses={401: _ERR, 404: _ERR, 422: _ERR},
     )
     def decide_link(request: Request, commitment_id: str, body: LinkRequest) -> LinkResponse:
-        acc = _access(request)
-        c = acc.record(commitment_id)
-        p = acc.record(body.progress_id)
-        if not isinstance(c, Commitment):
-            raise ApiError(422, "validation_error", f"{commitment_id} is a progress figure, not a commitment")
-        if not isinstance(p, Progress):
-            raise ApiError(422, "validation_error", f"{body.progress_id} is a commitment, not a progress figure")
-        D.decide_link(acc, c, p, body.action, body.note)
-        return LinkResponse(commitment_id=c.id, progress_id=p.id, action=body.action)
+        cid, pid = D.decide_link(_access(request), commitment_id, body.progress_id, body.action, body.note)
+        return LinkResponse(commitment_id=cid, progress_id=pid, action=body.action)
 
     # ------------------------------------------------------------ progress
 
@@ -415,15 +408,17 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
         size = _page_size(request, size)
         acc = _access(request)
         rows = [
-            p for p in acc.records("progress", doc_id=doc_id)
-            if isinstance(p, Progress)
+            p for p in D.all_progress(acc)
+            if (not doc_id or p.doc == doc_id)
             and (not region or p.region == region)
             and (not indicator or indicator in (p.indicator_id or "", p.indicator) or indicator in p.indicator)
             and (not year or p.year == year)
         ]
         rows.sort(key=lambda p: (p.indicator_id or p.indicator, p.year or 0))
         lo = (page - 1) * size
-        items = [ProgressRow(progress=p, doc_title=acc.doc_title(p.doc)) for p in rows[lo : lo + size]]
+        snap = acc.snapshot() if D.tracker_available() else None
+        items = [ProgressRow(progress=p, doc_title=D.progress_source(acc, snap, p) if snap else acc.doc_title(p.doc))
+                 for p in rows[lo : lo + size]]
         return ProgressPage(total=len(rows), page=page, size=size, items=items)
 
     @app.post(
@@ -448,7 +443,8 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
             root.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix="import-", dir=root))
             try:
-                dest = tmp / f"{uuid.uuid4().hex}{ext}"
+                # the client's (sanitised) name: imported ids derive from it, so re-importing updates
+                dest = tmp / name
                 with dest.open("wb") as out:
                     shutil.copyfileobj(files[0].file, out)
                 imported, rejected = await run_in_threadpool(D.import_progress, _access(request), dest, name)

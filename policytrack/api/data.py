@@ -74,10 +74,14 @@ def as_record(obj: Any) -> Commitment | Progress:
 class StoreAccess:
     """Thread-local `Store` handles over one database file."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, settings: Any = None):
         self.db_path = Path(db_path)
+        self.settings = settings
         self._local = threading.local()
         self._doc_cache: dict[str, dict[str, Any]] = {}
+        self._snap_lock = threading.Lock()
+        self._snap: tuple[tuple, Any] | None = None
+        self._search_backend: Any = None
 
     @property
     def store(self) -> Any:
@@ -151,6 +155,70 @@ class StoreAccess:
 
     def stats(self) -> dict[str, Any]:
         return as_dict(self.store.stats())
+
+    # ------------------------------------------------------------ tracking
+
+    def _db_key(self) -> tuple:
+        """Changes whenever a transaction commits (WAL appends, checkpoints rewrite the file)."""
+        key: list[Any] = []
+        for suffix in ("", "-wal"):
+            try:
+                st = Path(str(self.db_path) + suffix).stat()
+                key += [st.st_mtime_ns, st.st_size]
+            except FileNotFoundError:
+                key += [None, None]
+        return tuple(key)
+
+    def snapshot(self) -> Any:
+        """The tracker's snapshot (links, decisions, imports), rebuilt only after a write.
+
+        Building one reads every record and runs the linker (~0.1 s on the bundled
+        corpus); a page view needs it several times, so it is kept until the
+        database file changes.
+        """
+        try:
+            from policytrack.track.tracker import Tracker
+        except ImportError as exc:
+            raise Unavailable(f"tracking is not available in this build: {exc}") from exc
+        key = self._db_key()
+        with self._snap_lock:
+            if self._snap is not None and self._snap[0] == key:
+                return self._snap[1]
+            tr = Tracker(self.db_path)
+            try:
+                snap = tr.snapshot()
+            finally:
+                tr.close()
+            self._snap = (self._db_key(), snap)
+            return snap
+
+    def tracker(self) -> Any:
+        """A Tracker for writes; the caller closes it."""
+        from policytrack.track.tracker import Tracker
+
+        return Tracker(self.db_path)
+
+    def search_backend(self) -> Any:
+        """One embedded search backend per app (it keeps a connection and caches per thread)."""
+        if self._search_backend is None:
+            from policytrack.search.backend import open_backend
+
+            self._search_backend = open_backend("fts", db_path=self.db_path, settings=self.settings,
+                                                status_provider=self.status_provider())
+        return self._search_backend
+
+    def status_provider(self) -> Any:
+        """Commitment status as of today for the search filters and facets (search may not import track)."""
+        if not tracker_available():
+            return None
+
+        def provide(ids: list[str]) -> dict[str, str]:
+            snap = self.snapshot()
+            day = date.today()
+            by_id = {c.id: c for c in snap.commitments}
+            return {i: snap.evaluate(by_id[i], day).status for i in ids if i in by_id}
+
+        return provide
 
 
 # ---------------------------------------------------------------- documents
@@ -252,12 +320,35 @@ def today_iso() -> str:
 def tracker_available() -> bool:
     """Whether commitment status/links come from policytrack.track.
 
-    The adapter below (`_track_infos`, `_linked_progress`, link decisions,
-    imports, export) is wired to the tracker's functions once they exist; until
-    then the API serves commitments without status and answers the tracking
-    writes with 503 `unavailable` instead of guessing.
+    Without it the API still serves documents, records and search, and answers
+    the tracking writes with 503 `unavailable` instead of guessing.
     """
-    return False
+    try:
+        import policytrack.track.tracker  # noqa: F401
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def parse_day(as_of: str) -> date:
+    return date.fromisoformat(as_of)
+
+
+def check_statuses(status: str | None) -> set[str] | None:
+    """A comma-separated status filter; an unknown status is a 422, not an empty list."""
+    if not status:
+        return None
+    wanted = {s.strip() for s in status.split(",") if s.strip()}
+    try:
+        from policytrack.track.status import STATUSES
+    except ImportError:
+        return wanted
+    bad = sorted(wanted - set(STATUSES) - {"unknown"})
+    if bad:
+        from .app import ApiError
+
+        raise ApiError(422, "validation_error", f"status {','.join(bad)}: unknown; choose from {','.join(STATUSES)}")
+    return wanted
 
 
 def empty_track() -> TrackInfo:
@@ -314,7 +405,7 @@ def ingest_uploads(acc: StoreAccess, saved: list[tuple[Path, str]], max_bytes: i
 
 def run_search(acc: StoreAccess, settings: Any, params: dict[str, Any]) -> dict[str, Any]:
     try:
-        from policytrack.search.backend import SearchError, SearchRequest, open_backend
+        from policytrack.search.backend import SearchError, SearchRequest
     except ImportError as exc:
         raise Unavailable(f"search is not available: {exc}") from exc
     from pydantic import ValidationError
@@ -325,9 +416,10 @@ def run_search(acc: StoreAccess, settings: Any, params: dict[str, Any]) -> dict[
         from fastapi.exceptions import RequestValidationError
 
         raise RequestValidationError(exc.errors()) from None
+    if req.status:
+        check_statuses(req.status)
     try:
-        backend = open_backend("fts", db_path=acc.db_path, settings=settings)
-        resp = backend.search(req)
+        resp = acc.search_backend().search(req)
     except SearchError as exc:
         from .app import ApiError
 
@@ -350,7 +442,11 @@ def track_infos(acc: StoreAccess, commitments: list[Commitment], as_of: str) -> 
 
 
 def _track_infos(acc: StoreAccess, commitments: list[Commitment], as_of: str) -> dict[str, TrackInfo]:
-    raise Unavailable("tracking adapter not wired yet")
+    from policytrack.track.status import info
+
+    snap = acc.snapshot()
+    day = parse_day(as_of)
+    return {c.id: TrackInfo(**info(snap.evaluate(c, day))) for c in commitments}
 
 
 def _matches(c: Commitment, t: TrackInfo, *, statuses: set[str] | None, department: str | None,
@@ -383,7 +479,7 @@ def commitment_page(acc: StoreAccess, *, as_of: str, status: str | None, departm
 
     commitments = [c for c in acc.records("commitment") if isinstance(c, Commitment)]
     infos = track_infos(acc, commitments, as_of)
-    statuses = {s.strip() for s in status.split(",") if s.strip()} if status else None
+    statuses = check_statuses(status)
     rows = [
         CommitmentRow(commitment=c, track=infos.get(c.id, TrackInfo()), doc_title=acc.doc_title(c.doc))
         for c in commitments
@@ -444,7 +540,35 @@ def linked_progress(acc: StoreAccess, c: Commitment, as_of: str) -> list["Linked
 
 
 def _linked_progress(acc: StoreAccess, c: Commitment, as_of: str) -> list["LinkedProgress"]:
-    raise Unavailable("tracking adapter not wired yet")
+    """Every link of the commitment, rejected ones too (shown struck through), oldest figure first."""
+    from .schemas import LinkedProgress
+
+    snap = acc.snapshot()
+    by_id = {p.id: p for p in snap.progress}
+    out = []
+    for link in snap.links_of(c.id):
+        p = by_id.get(link.progress_id)
+        if p is None:
+            continue
+        out.append(LinkedProgress(progress=p, origin=link.origin, doc_title=progress_source(acc, snap, p)))
+    out.sort(key=lambda lp: (lp.progress.year or 0, lp.progress.doc, lp.progress.start))
+    return out
+
+
+def progress_source(acc: StoreAccess, snap: Any, p: Progress) -> str | None:
+    """A figure's document title, or for an imported row its source column (统计年鉴…)."""
+    if p.id in snap.sources:
+        return snap.sources[p.id]
+    if p.doc.startswith("import:"):
+        return p.doc.split(":", 1)[1]
+    return acc.doc_title(p.doc)
+
+
+def all_progress(acc: StoreAccess) -> list[Progress]:
+    """Extracted figures, completion statements and imported statistics: what links can point to."""
+    if tracker_available():
+        return list(acc.snapshot().progress)
+    return [p for p in acc.records("progress") if isinstance(p, Progress)]
 
 
 def commitment_detail(acc: StoreAccess, cid: str, as_of: str) -> "CommitmentDetail":
@@ -457,17 +581,108 @@ def commitment_detail(acc: StoreAccess, cid: str, as_of: str) -> "CommitmentDeta
     return CommitmentDetail(commitment=c, track=info, as_of=as_of, citation=citation_of(acc, c), links=linked_progress(acc, c, as_of))
 
 
-def decide_link(acc: StoreAccess, c: Commitment, p: Progress, action: str, note: str | None) -> None:
-    raise Unavailable("link decisions need policytrack.track, which is not available in this build")
+def decide_link(acc: StoreAccess, commitment_id: str, progress_id: str, action: str, note: str | None) -> tuple[str, str]:
+    """Store a manual decision through the tracker (the same call as `policytrack link`)."""
+    if not tracker_available():
+        raise Unavailable("link decisions need policytrack.track, which is not available in this build")
+    from .app import ApiError
+
+    snap = acc.snapshot()
+    cs = {c.id for c in snap.commitments}
+    ps = {p.id for p in snap.progress}
+    if commitment_id not in cs:
+        if commitment_id in ps:
+            raise ApiError(422, "validation_error", f"{commitment_id} is a progress figure, not a commitment")
+        raise NotFound(f"no commitment with id {commitment_id!r}")
+    if progress_id not in ps:
+        if progress_id in cs:
+            raise ApiError(422, "validation_error", f"{progress_id} is a commitment, not a progress figure")
+        raise NotFound(f"no progress figure with id {progress_id!r}")
+    tr = acc.tracker()
+    try:
+        d = tr.decide(commitment_id, progress_id, action, note)
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    finally:
+        tr.close()
+    return d.commitment_id, d.progress_id
 
 
 def import_progress(acc: StoreAccess, path: Path, display_name: str) -> tuple[int, list[tuple[int, str]]]:
-    raise Unavailable(f"{display_name}: progress import needs policytrack.track, which is not available in this build")
+    """Import a CSV/XLSX of statistics (the same parse + store as `policytrack progress import`).
+
+    `path` carries the client's (sanitised) file name, because imported ids and the
+    'import:<file>' pseudo-document are derived from it: importing the same file again
+    updates its rows instead of duplicating them."""
+    if not tracker_available():
+        raise Unavailable(f"{display_name}: progress import needs policytrack.track, which is not available in this build")
+    from policytrack.track import imports as I
+    from policytrack.track.tables import connect
+
+    from .app import ApiError
+
+    try:
+        res = I.parse(path)
+    except I.ImportFileError as exc:
+        raise ApiError(422, "validation_error", str(exc).replace(str(path), display_name)) from None
+    conn = connect(acc.db_path)
+    try:
+        n = I.store(conn, res)
+    finally:
+        conn.close()
+    return n, list(res.rejected)
+
+
+_CHUNK = 64 * 1024
+
+
+def _text_chunks(lines: Iterable[str]) -> Iterable[bytes]:
+    buf: list[str] = []
+    size = 0
+    for line in lines:
+        buf.append(line)
+        size += len(line)
+        if size >= _CHUNK // 3:
+            yield "".join(buf).encode("utf-8")
+            buf, size = [], 0
+    if buf:
+        yield "".join(buf).encode("utf-8")
 
 
 def export_chunks(acc: StoreAccess, fmt: str, *, kind: str, as_of: str, status: str | None, region: str | None,
                   department: str | None) -> Iterable[bytes]:
-    raise Unavailable("export needs policytrack.track, which is not available in this build")
+    """The CLI's export (kind=all: records and links) or audit list (kind=audit), as byte chunks.
+
+    Everything that can fail (tracking missing, a bad filter) fails here, before
+    the response starts, so an error is still a JSON error and not a cut-off file."""
+    if not tracker_available():
+        raise Unavailable("export needs policytrack.track, which is not available in this build")
+    import io
+
+    from policytrack.track import audit as A
+    from policytrack.track import export as E
+
+    statuses = check_statuses(status)
+    snap = acc.snapshot()
+    if kind == "audit":
+        rows = A.rows(snap, parse_day(as_of), region=region, department=department, statuses=statuses)
+        if fmt == "xlsx":
+            buf = io.BytesIO()
+            A.to_xlsx(rows, buf, as_of=parse_day(as_of))
+            data = buf.getvalue()
+        elif fmt == "csv":
+            data = ("\ufeff" + A.to_csv(rows)).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
+        else:
+            return _text_chunks(json.dumps(dataclasses.asdict(r), ensure_ascii=False) + "\n" for r in rows)
+    elif fmt == "xlsx":
+        buf = io.BytesIO()
+        E.to_xlsx(snap, buf)
+        data = buf.getvalue()
+    elif fmt == "csv":
+        data = ("\ufeff" + E.to_csv(snap)).encode("utf-8")
+    else:
+        return _text_chunks(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in E.iter_records(snap))
+    return (data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK))
 
 
 def json_schema(record_type: str) -> dict[str, Any]:
@@ -480,4 +695,5 @@ def json_schema(record_type: str) -> dict[str, Any]:
     models = {"commitment": Commitment, "progress": Progress}
     if record_type in models:
         return models[record_type].model_json_schema()
-    raise NotFound(f"no JSON Schema for record type {record_type!r} (known: commitment, progress)")
+    known = sorted(p.stem for p in committed.parent.glob("*.json")) or ["commitment", "progress"]
+    raise NotFound(f"no JSON Schema for record type {record_type!r} (known: {', '.join(known)})")
