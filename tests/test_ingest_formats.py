@@ -204,21 +204,32 @@ def test_doc_garbage(tmp_path):
     assert "not a valid .doc file" in _err(p)
 
 
-def test_doc_converted_with_soffice(tmp_path):
+@pytest.fixture(scope="module")
+def legacy_doc(tmp_path_factory) -> Path:
+    """A real Word 97 .doc written by LibreOffice from the generated DOCX."""
     soffice = legacy.find_soffice()
     if soffice is None:
-        pytest.skip("LibreOffice (soffice) not installed")
-    src = make_docx(tmp_path / "src.docx")
-    out = tmp_path / "out"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/prof", "--headless", "--convert-to", "doc", "--outdir", str(out), str(src)],
-                   capture_output=True, timeout=120, check=False)
+        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer")
+    d = tmp_path_factory.mktemp("legacy")
+    src = make_docx(d / "src.docx")
+    out = d / "out"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{d}/prof", "--headless", "--convert-to", "doc", "--outdir", str(out), str(src)],
+                   capture_output=True, timeout=180, check=False)
     doc_file = out / "src.doc"
-    if not doc_file.exists():
-        pytest.skip("soffice could not create a .doc test file here")
-    doc = parse_file(doc_file)
-    assert doc.format == "doc"
+    assert doc_file.exists(), "soffice is installed but could not write a .doc file"
+    assert doc_file.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # OLE compound file, the real legacy format
+    return doc_file
+
+
+@pytest.mark.parametrize("suffix", ["doc", "wps"])  # WPS Office writes the same OLE Word format
+def test_legacy_converted_with_soffice(legacy_doc, tmp_path, suffix):
+    f = tmp_path / f"old.{suffix}"
+    f.write_bytes(legacy_doc.read_bytes())
+    doc = parse_file(f)
+    assert doc.format == suffix
     assert TABLE_ROW in doc.text.split("\n")
     assert doc.meta.title == TITLE
+    assert len(doc.tables) == 1
 
 
 # ---------------------------------------------------------------- batch

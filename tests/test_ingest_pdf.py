@@ -84,6 +84,23 @@ def test_fast_engine_matches_pdfplumber(pdf_dir, repeat):
     assert [(b.text, b.rows, b.page) for b in fast] == [(b.text, b.rows, b.page) for b in ref]
 
 
+def test_fast_engine_line_boxes_are_advance_boxes(pdf_dir):
+    """The paragraph joiner compares line edges with the text block's edges, so the fast
+    engine must report pdfplumber's advance-width geometry, not glyph ink (which moves
+    with the substitute font installed on the machine: '…2023年底前' once looked short
+    and cut its paragraph; '（' and '。' have most of their ink on one side)."""
+    path = make_pdf(pdf_dir / "boxes.pdf", start_offset=350)
+    fast = pdfmod._read_pages(path, "auto")
+    ref = pdfmod._read_pages(path, "pdfplumber")
+    for pf, pr in zip(fast, ref):
+        assert [ln.text for ln in pf.lines] == [ln.text for ln in pr.lines]
+        for a, b in zip(pf.lines, pr.lines):
+            assert abs(a.x0 - b.x0) < 0.5 and abs(a.x1 - b.x1) < 0.5, (a, b)
+            assert abs(a.bottom - b.bottom) < 2.0, (a, b)
+    short = [ln for p in fast for ln in p.lines if ln.text in ("局。", "（一）发展目标")]
+    assert len(short) == 2 and all(abs(ln.x0 - ln_ref.x0) < 0.5 for ln, ln_ref in zip(short, [l for p in ref for l in p.lines if l.text in ("局。", "（一）发展目标")]))
+
+
 def test_parallel_pages_match_serial(pdf_dir, monkeypatch):
     """Pages split over the worker pool give the same blocks as one process."""
     path = make_pdf(pdf_dir / "par.pdf", repeat=12, start_offset=350)

@@ -106,15 +106,36 @@ def _needs_tables(page) -> bool:
 
 
 def _pdfium_lines(page) -> list[_Line]:
+    """Text runs with advance-width ("loose") boxes, the geometry pdfplumber reports.
+
+    pdfium's run rectangles are glyph-ink boxes: for a font that is not embedded (the
+    usual case for STSong-Light and many government PDFs) they depend on whichever
+    system font pdfium substitutes, so a line ending in "前" or "。" looked short by a
+    few points and the wrapped paragraph was cut there once a CJK font was installed.
+    The run's text still comes from the rectangle; its left, right, top and bottom are
+    taken from the loose boxes of its first and last characters, which come from the
+    PDF's own width table and do not depend on the fonts on the machine."""
+    import pypdfium2.raw as raw
+
     height = page.get_height()
     tp = page.get_textpage()
+    box = raw.FS_RECTF()
     try:
         segs = []
         for i in range(tp.count_rects()):
             l, b, r, t = tp.get_rect(i)
             text = tp.get_text_bounded(l, b, r, t).replace("\r", "").replace("\n", "").rstrip()
-            if text.strip():
-                segs.append(_Line(text, l, r, height - t, height - b))
+            if not text.strip():
+                continue
+            mid, tol = (b + t) / 2, max((t - b) / 2, 0.5)
+            top, bottom = height - t, height - b
+            first = raw.FPDFText_GetCharIndexAtPos(tp, l + 0.01, mid, 0.5, tol)
+            last = raw.FPDFText_GetCharIndexAtPos(tp, r - 0.01, mid, 0.5, tol)
+            if first >= 0 and raw.FPDFText_GetLooseCharBox(tp, first, box):
+                l, top, bottom = box.left, height - box.top, height - box.bottom
+            if last >= 0 and raw.FPDFText_GetLooseCharBox(tp, last, box):
+                r = max(box.right, l)
+            segs.append(_Line(text, l, r, top, bottom))
     finally:
         tp.close()
     return _group_lines(segs)
