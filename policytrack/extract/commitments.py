@@ -8,6 +8,7 @@ plan) are listed in `lexicons/cues.yaml` and weighed here in one place.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .context import DocContext, cues
 from .deadlines import TimeExpr
@@ -59,6 +60,9 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             elif ref and y > ref:
                 score += 2
 
+    for w in c.get("cue_false_friends", []):
+        if w in prefix:
+            prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
     if any(w in prefix for w in c["strong_target_cues"]):
         score += 2
     if re.search(r"(?:已|累计|共有|现有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))", prefix):
@@ -73,11 +77,34 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
     return score
 
 
+_ACHIEVED = re.compile(r"(?:实现|完成|建成|达到|消除|覆盖|纳入|创建)了")
+
+
+@lru_cache(maxsize=1)
+def _blockers() -> re.Pattern[str] | None:
+    pats = cues().get("end_state_blockers") or []
+    return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+
+
+@lru_cache(maxsize=1)
+def _end_state_patterns() -> re.Pattern[str] | None:
+    pats = cues().get("end_state_patterns") or []
+    return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+
+
 def is_standing_or_end_state(clause: str) -> bool:
+    """An end state a reader could check (建成, 全覆盖, 达到…标准), not a subordinate clause
+    (项目建成后, …造成不良影响的) or a noun that merely contains the verb (完成情况)."""
     c = cues()
-    if not any(w in clause for w in c["end_states"]):
-        return False
     body = clause.rstrip("。；;，, ")
+    if body.endswith(tuple(c.get("subordinate_endings", []))):
+        return False
+    probe = _blockers().sub("", clause) if _blockers() else clause
+    if _ACHIEVED.search(probe):
+        return False  # 基本实现了…: a result already reached
+    pat = _end_state_patterns()
+    if not any(w in probe for w in c["end_states"]) and not (pat and pat.search(probe)):
+        return False
     if any(w in body for w in c["vague_objects"]):
         return False
     if body.endswith(tuple(c["activity_endings"])) and not any(w in body for w in c["activity_exceptions"]):

@@ -18,6 +18,7 @@ from policytrack.models import DocMeta, OutlineNode
 from . import deadlines
 
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+_REVIEW_YEAR = re.compile(r"^\W*(?:[一二三四五六七八九十\d]+[、.．]\s*)?((?:19|20)\d\d)\s*年(?:度)?(?:[\u4e00-\u9fff]{0,8})(?:总结|回顾|工作情况|完成情况)")
 _DATE_LINE = re.compile(r"((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]")
 
 
@@ -147,6 +148,14 @@ def build_context(text: str, doc_meta: DocMeta | dict | None, doc: str) -> DocCo
         outline = build_outline(text)
     except Exception:  # noqa: BLE001 - the outline only refines sections; extraction goes on without it
         outline = []
+    if report_year is None and doc_type == "report":
+        # an untitled-by-year summary reposted later (页面时间 2022, "一、2020年工作总结"): the
+        # first review heading that names a year tells what the report reports on
+        for node in outline:
+            m = _REVIEW_YEAR.search(node.title)
+            if m:
+                report_year = int(m.group(1))
+                break
     ctx = DocContext(text, doc, doc_type, doc_year, report_year, plan_end, meta.get("region"), outline)
     ctx.topics = _topic_lines(text)
     ctx.type_reliable = reliable

@@ -23,6 +23,11 @@ _SPLIT_LIST = re.compile(r"[、和及与]")
 
 def _descriptor(text: str, m: NumberMention) -> bool:
     lx = _num_lex()
+    if m.unit in lx.get("duration_units", []):
+        # 5年计划招聘120名, 3年内: the span of time a figure is counted over, not the figure
+        tail = text[m.end: m.end + 4]
+        if any(tail.startswith(w) for w in lx.get("duration_followers", [])):
+            return True
     if m.unit in lx["age_units"]:
         return not any(w in text[max(0, m.start - 8): m.start] for w in lx["age_quantity_words"])
     if m.unit not in lx["descriptor_units"]:
@@ -70,7 +75,8 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
         return False
     if any(t.kind == "deadline" and not t.compare for t in first_times):
         return True
-    return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
+    # a plan's title year covers its task sections, not its review of the past period
+    return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable and ctx.heading_bias(offset) >= 0
 
 
 _GAP = re.compile(r"(?:还需|仍需|还差|尚需|差距)[^，,。；;]{0,4}$")
@@ -303,7 +309,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 if len(ct) < 4 or not is_standing_or_end_state(ct) or looks_process(ct):
                     continue
                 fake = NumberMention(c.start, c.end, c.start, c.start, 0, "", "=", ct)
-                score = target_score(ctx, st, text[sent.start:c.start], fake, times)
+                # the clause's own words count too: 确保…投入使用 promises, 已于8月底全部完成 reports
+                score = target_score(ctx, st, text[sent.start:c.end], fake, times)
                 if _inherits_deadline(ctx, para, c.start, times, first_times_now):
                     score += 2
                 qcell = cell_at(cells, para.start, c.start) if cells else None
