@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from policytrack.models import Baseline, Commitment, Progress, Target, assign_id  # noqa: E402
 from policytrack.track import linkeval  # noqa: E402
-from policytrack.track.link import auto_links, completion_statements, refine_region  # noqa: E402
+from policytrack.track.link import auto_links, completion_statements, refine_region, resolve_indicator  # noqa: E402
 
 
 def _indicator_id(name: str, unit: str | None) -> str | None:
@@ -91,7 +91,8 @@ def extracted_records(regions: dict[str, str]) -> tuple[list[Commitment], list[P
             ps.extend(completion_statements(path.name, parsed.text, region=region, report_year=parsed.meta.report_year))
     known = {r for _, r in texts.values() if r} | {c.region for c in cs if c.region}
     ps = [p.model_copy(update={"region": refine_region(p, *texts[p.doc], known)}) for p in ps]
-    return cs, ps, {}
+    # the same repair of unresolved indicator ids the tracker makes (tracker.Tracker.snapshot)
+    return [resolve_indicator(c) for c in cs], [resolve_indicator(p) for p in ps], {}  # type: ignore[misc]
 
 
 def run(source: str, verbose: bool) -> bool:

@@ -109,6 +109,29 @@ def refine_region(p: Progress, text: str, doc_region: str | None, known_regions:
     return best[1] if best else p.region
 
 
+def resolve_indicator(r: Commitment | Progress) -> Commitment | Progress:
+    """Give a record the catalogue id its own quote names, when extraction left it unresolved.
+
+    The extractor sometimes cuts an indicator's name short (公办园在园幼儿占比为45.0% →
+    '公办园在园幼儿', no id); such a figure would then never link to the plan's
+    catalogued target.  The quote is matched against the catalogue with the record's
+    unit, so a count (所, 人) never picks up a rate's id.  Completion statements are
+    tagged when they are made and are left alone.
+    """
+    if r.indicator_id:
+        return r
+    unit = r.unit if isinstance(r, Progress) else ((r.target.unit if r.target else None)
+                                                   or (r.baseline.unit if r.baseline else None))
+    if isinstance(r, Progress) and r.unit == COMPLETION_UNIT:
+        return r
+    try:
+        from policytrack.extract.indicators import match_indicator
+    except ImportError:
+        return r
+    iid = match_indicator(r.indicator, unit or None) or match_indicator(r.quote, unit or None)
+    return r.model_copy(update={"indicator_id": iid}) if iid else r
+
+
 def same_jurisdiction(c: Commitment, p: Progress) -> bool:
     if c.region and p.region and c.region != p.region:
         return False
@@ -178,7 +201,10 @@ def catalogue_kind(indicator_id: str | None) -> str | None:
 
 
 def is_level(c: Commitment, unit: str) -> bool:
-    """A rate or ratio (毛入园率 %) is a level: any later figure measures progress towards it."""
+    """A rate or ratio (毛入园率 %) is a level: any later figure measures progress towards it.
+    So is a per-head amount (生均公用经费 元): it is a standard, not one period's flow."""
+    if any(w in c.indicator or w in c.quote for w in lexicon().get("per_head_words") or ()):
+        return True
     kind = catalogue_kind(c.indicator_id)
     if kind is not None:
         return kind in ("rate", "ratio")
@@ -212,10 +238,14 @@ def auto_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) 
 # ---------------------------------------------------------------- completion statements
 
 
+# "2023年底前", "2024年9月底前", "2023年秋季开学前": when, not what.
+_WHEN = re.compile(r"(?:在|于|到)?20\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?(?:[春秋]季(?:学期)?)?(?:开学)?(?:底|末|年底)?(?:以前|前|起)?")
+
+
 @lru_cache(maxsize=65536)
 def core_terms(indicator: str) -> str:
     """The thing a qualitative commitment is about, without the verbs of promising."""
-    s = norm_indicator(indicator)
+    s = _WHEN.sub("", norm_indicator(indicator))
     for v in sorted(lexicon()["verbs"], key=len, reverse=True):
         s = s.replace(v, "")
     return s

@@ -286,7 +286,7 @@ def evaluate(
     conflict_txt = ""
     if res.conflict:
         conflict_txt = "；数据冲突：" + "；".join(
-            "、".join(f"{_cite(e).strip('（）') or '未注明来源'}报{X.fmt_value(e.progress.value, e.progress.unit or unit)}" for e in grp)
+            "、".join(f"{_source(e) or '未注明来源'}报{X.fmt_value(e.progress.value, e.progress.unit or unit)}" for e in grp)
             + (f"（{grp[0].progress.year}年）" if grp[0].progress.year else "")
             for grp in res.conflicts
         ) + "，按较不利数值判断"
@@ -298,14 +298,21 @@ def evaluate(
 
     gap = shortfall(latest.progress.value, c, dirn)
     res.gap = gap
-    if is_recurring(c) and end is None:
-        return _recurring(res, c, chosen, dirn, unit, head, issued)
+    if end is None and (is_recurring(c) or is_standing(c)):
+        return _recurring(res, c, chosen, dirn, unit, head, issued, "每年" if is_recurring(c) else "持续保持")
     if satisfies(latest.progress.value, c, dirn):
         res.status = "met"
+        # when was it first reached: on time or late is what an auditor asks next
+        reached = [chosen[y] for y in dated if satisfies(chosen[y].progress.value, c, dirn)
+                   and all(satisfies(chosen[z].progress.value, c, dirn) for z in dated if z >= y)]
+        first = reached[0] if reached else latest
         late = ""
-        if end is not None and latest.progress.year is not None and latest.progress.year > end.year:
+        if end is not None and first.progress.year is not None and first.progress.year > end.year:
             late = "（逾期完成）"
-        res.explanation = f"{head}；{lat}{conflict_txt}，{X.STATUS_PHRASE['met']}{late}"
+        since = ""
+        if first is not latest:
+            since = f"（{_year(first)}已达{X.fmt_value(first.progress.value, first.progress.unit or unit)}{_cite(first)}）"
+        res.explanation = f"{head}；{lat}{conflict_txt}，{X.STATUS_PHRASE['met']}{since}{late}"
         return res
 
     gap_txt = X.fmt_gap(gap, unit)
@@ -347,9 +354,18 @@ def is_recurring(c: Commitment) -> bool:
     return any(w in c.quote for w in words)
 
 
+def is_standing(c: Commitment) -> bool:
+    """九年义务教育巩固率保持在97%以上: a rule in force every year, with no date to reach it by."""
+    from policytrack.lexicons import load_yaml
+
+    words = load_yaml("completion.yaml").get("standing_words") or ()
+    return any(w in c.quote for w in words)
+
+
 def _recurring(res: TrackResult, c: Commitment, chosen: dict, dirn: str, unit: str, head: str,
-               issued: date | None) -> TrackResult:
-    """Each year on its own: the latest year decides, earlier shortfalls are named."""
+               issued: date | None, label: str = "每年") -> TrackResult:
+    """Each year on its own: the latest year decides, earlier shortfalls are named.
+    Serves yearly obligations (每年招聘) and standing rules (保持在…以上) alike."""
     start = _first_report_year(c, issued)
     yrs = sorted(y for y in chosen if y is not None and (start is None or y >= start)) or sorted(y for y in chosen if y is not None)
     listing = "、".join(f"{y}年{X.fmt_value(chosen[y].progress.value, chosen[y].progress.unit or unit)}{_cite(chosen[y])}" for y in yrs)
@@ -357,11 +373,11 @@ def _recurring(res: TrackResult, c: Commitment, chosen: dict, dirn: str, unit: s
     latest = yrs[-1] if yrs else None
     if latest is not None and latest in fails:
         res.status = "missed"
-        res.explanation = f"{head}（每年）；{listing}；{latest}年未达到，{X.fmt_gap(res.gap or 0.0, unit)}"
+        res.explanation = f"{head}（{label}）；{listing}；{latest}年未达到，{X.fmt_gap(res.gap or 0.0, unit)}"
     else:
         res.status = "met"
         earlier = f"；其中{'、'.join(f'{y}年' for y in fails)}未达到" if fails else ""
-        res.explanation = f"{head}（每年）；{listing}{earlier}；最近一年{X.STATUS_PHRASE['met']}"
+        res.explanation = f"{head}（{label}）；{listing}{earlier}；最近一年{X.STATUS_PHRASE['met']}"
     return res
 
 
@@ -392,10 +408,15 @@ def _year(e: Evidence) -> str:
     return f"{e.progress.year}年" if e.progress.year else ""
 
 
-def _cite(e: Evidence) -> str:
+def _source(e: Evidence) -> str:
     src = X.fmt_source(e.source_title, e.progress.section, e.page)
     if e.origin == "added" and not src:
         src = "人工补充"
+    return src
+
+
+def _cite(e: Evidence) -> str:
+    src = _source(e)
     return f"（{src}）" if src else ""
 
 

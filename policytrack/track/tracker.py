@@ -21,7 +21,7 @@ from policytrack.models import Commitment, Progress
 
 from . import decisions as D
 from . import imports as I
-from .link import Link, auto_links, completion_statements, refine_region
+from .link import Link, auto_links, completion_statements, refine_region, resolve_indicator
 from .status import COMPLETION_UNIT, Evidence, TrackResult, evaluate
 from .tables import connect
 
@@ -199,6 +199,8 @@ class Tracker:
             d = docs[doc_id]
             if d.doc_type == "report":
                 progress.extend(completion_statements(doc_id, text, region=d.region, report_year=d.report_year))
+        commitments = [resolve_indicator(c) for c in commitments]  # type: ignore[misc]
+        progress = [resolve_indicator(p) for p in progress]  # type: ignore[misc]
         regions = {d.region for d in docs.values() if d.region} | {c.region for c in commitments if c.region}
         progress = [_with_region(p, texts.get(p.doc, ""), docs[p.doc].region if p.doc in docs else None, regions)
                     for p in progress]
