@@ -61,10 +61,20 @@ def test_docx_zip_but_not_docx(tmp_path):
 # ---------------------------------------------------------------- HTML
 
 
-@pytest.mark.parametrize("container", [True, False], ids=["cms-container", "trafilatura"])
+def _html_doc(path: Path, route: str):
+    from policytrack.ingest.document import assemble
+    from policytrack.ingest.html import read_html
+
+    if route == "trafilatura":  # the reference engine, forced
+        return assemble(read_html(path, engine="trafilatura"), fmt="html", path=path, web=True)
+    return parse_file(path)
+
+
+@pytest.mark.parametrize("route", ["cms-container", "main-container", "trafilatura"])
 @pytest.mark.parametrize("charset", ["gbk", "gb2312", "gb18030", "utf-8"])
-def test_html_charsets_main_text_and_disclosure(tmp_path, charset, container):
-    doc = parse_file(make_html(tmp_path / f"p_{charset}.html", charset=charset, container=container))
+def test_html_charsets_main_text_and_disclosure(tmp_path, charset, route):
+    p = make_html(tmp_path / f"p_{charset}.html", charset=charset, container=route == "cms-container")
+    doc = _html_doc(p, route)
     for furniture in ["当前位置", "【打印】", "关闭窗口", "扫一扫", "ICP", "公网安备", "主办单位", "分享到", "办事服务"]:
         assert furniture not in doc.text, furniture
     assert TABLE_ROW in doc.text.split("\n")
@@ -77,14 +87,50 @@ def test_html_charsets_main_text_and_disclosure(tmp_path, charset, container):
     assert m.attachments == ["某某县2023年教育重点工作任务分解表"]
 
 
-def test_html_container_path_matches_trafilatura(tmp_path):
+@pytest.mark.parametrize("container", [True, False], ids=["cms-container", "main-container"])
+def test_html_fast_paths_match_trafilatura(tmp_path, container):
     from policytrack.ingest.document import assemble
     from policytrack.ingest.html import read_html
 
-    p = make_html(tmp_path / "eq.html")
+    p = make_html(tmp_path / "eq.html", container=container)
     fast = assemble(read_html(p), fmt="html", path=p, web=True)
     ref = assemble(read_html(p, engine="trafilatura"), fmt="html", path=p, web=True)
     assert fast.text == ref.text and fast.tables == ref.tables
+
+
+PROSE = "为推进全县教育事业高质量发展，根据上级有关文件精神，结合本县实际，制定本方案。"
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>t</title></head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        # one article element holding all prose, menus and footers around it
+        ("<div class='nav'><a href='/'>首页</a><a href='/a'>政务公开</a></div><div id='art'>" + f"<p>{PROSE}</p>" * 6
+         + "</div><div class='foot'>主办单位：某某县人民政府办公室</div>", "art"),
+        # text directly in a div, lines separated by <br>
+        ("<div id='art'>" + f"{PROSE}<br>" * 6 + "</div>", "art"),
+        # prose split over two sibling containers: ambiguous, trafilatura decides
+        ("<div id='a'>" + f"<p>{PROSE}</p>" * 3 + "</div><div id='b'>" + f"<p>{PROSE}</p>" * 3 + "</div>", None),
+        # prose only inside links (a list of news headlines): not an article
+        ("<ul id='list'>" + f"<li><a href='/x'>{PROSE}</a></li>" * 6 + "</ul>", None),
+        # too little text to judge
+        (f"<div id='art'><p>{PROSE}</p></div>", None),
+        # an article with a long comment block beside it (20% of the prose): ambiguous
+        ("<div id='art'>" + f"<p>{PROSE}</p>" * 4 + "</div><div id='c'>" + f"<p>{PROSE}</p>" * 2 + "</div>", None),
+    ],
+    ids=["article", "br-lines", "split", "link-list", "tiny", "comments"],
+)
+def test_main_container(body, expected):
+    import lxml.html
+
+    from policytrack.ingest.html import main_container
+
+    el = main_container(lxml.html.fromstring(_page(body)))
+    assert (el.get("id") if el is not None else None) == expected
 
 
 def test_html_gbk_without_declared_charset(tmp_path):
