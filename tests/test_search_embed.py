@@ -87,3 +87,40 @@ def test_hybrid_without_model_falls_back_and_says_so(db, tmp_path):
     shutil.copy(db, tmp_path / "x.db")
     resp = FtsBackend(tmp_path / "x.db").search(SearchRequest(q="县管校聘", mode="hybrid"))
     assert not resp.semantic_used and resp.total > 0 and "lexical used" in resp.query["notes"][0]
+
+
+def test_vectors_table_is_a_store_migration(db):
+    import sqlite3
+
+    from policytrack.store.schema import SCHEMA_VERSION
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {E.VECTOR_TABLE, "search_vectors_passage_gone", "search_vectors_record_gone"} <= names
+    conn.close()
+
+
+@pytest.mark.parametrize("kind, table, key", [("passage", "passages", "id"), ("record", "records", "rid")])
+def test_vectors_leave_with_their_item(db, tmp_path, kind, table, key):
+    import sqlite3
+
+    shutil.copy(db, tmp_path / "x.db")
+    conn = sqlite3.connect(tmp_path / "x.db")
+    rowid = conn.execute(f"SELECT {key} FROM {table} ORDER BY {key} LIMIT 1").fetchone()[0]
+    count = f"SELECT count(*) FROM {E.VECTOR_TABLE} WHERE kind=? AND item_rowid=?"
+    assert conn.execute(count, (kind, rowid)).fetchone()[0] == 1
+    with conn:
+        conn.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
+    assert conn.execute(count, (kind, rowid)).fetchone()[0] == 0
+    conn.close()
+
+
+def test_embedding_a_foreign_database_is_refused(tmp_path, encoder):
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "other.db")
+    conn.execute("CREATE TABLE passages (text TEXT)")
+    conn.close()
+    with pytest.raises(E.EmbedError, match="not a policytrack store"):
+        E.embed_store(tmp_path / "other.db", encoder)

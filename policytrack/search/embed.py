@@ -23,17 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+# The table is created by the store's migration v3 (policytrack/store/schema.py), which also
+# deletes a passage's / record's vectors with it.
 VECTOR_TABLE = "search_vectors"
-VECTOR_DDL = f"""
-CREATE TABLE IF NOT EXISTS {VECTOR_TABLE} (
-    kind TEXT NOT NULL,            -- 'passage' or 'record'
-    item_rowid INTEGER NOT NULL,   -- rowid in passages / records
-    model TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    vec BLOB NOT NULL,             -- float32, L2-normalised
-    PRIMARY KEY (kind, item_rowid, model)
-)
-"""
 
 
 class EmbedError(Exception):
@@ -115,7 +107,17 @@ def load_encoder(model: str | None) -> Encoder:
 
 
 def ensure_table(conn: sqlite3.Connection) -> None:
-    conn.execute(VECTOR_DDL)
+    """Bring the store's schema up to date (the vectors table is store migration v3).
+
+    Only a policytrack store is migrated: any other database is refused with one line,
+    rather than growing a table the store does not know about."""
+    if conn.execute(f"SELECT 1 FROM sqlite_master WHERE name='{VECTOR_TABLE}'").fetchone():
+        return
+    from policytrack.store.schema import current_version, migrate
+
+    if current_version(conn) < 1:
+        raise EmbedError("database is not a policytrack store (no schema version); ingest documents with policytrack first")
+    migrate(conn)
 
 
 def store_vectors(conn: sqlite3.Connection, kind: str, rowids: Sequence[int], vecs, model: str) -> None:
@@ -151,11 +153,13 @@ class VectorMatrix:
     def load(cls, conn: sqlite3.Connection, kind: str, model: str) -> VectorMatrix:
         import numpy as np
 
-        ensure_table(conn)
-        rows = conn.execute(
-            f"SELECT item_rowid, dim, vec FROM {VECTOR_TABLE} WHERE kind=? AND model=? ORDER BY item_rowid",
-            (kind, model),
-        ).fetchall()
+        if not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name='{VECTOR_TABLE}'").fetchone():
+            rows = []  # a store never embedded (or older than migration v3): no vectors yet
+        else:
+            rows = conn.execute(
+                f"SELECT item_rowid, dim, vec FROM {VECTOR_TABLE} WHERE kind=? AND model=? ORDER BY item_rowid",
+                (kind, model),
+            ).fetchall()
         if not rows:
             return cls(np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
         dim = rows[0][1]
@@ -184,13 +188,12 @@ class VectorMatrix:
 def embed_store(db_path: str | Path, encoder: Encoder, *, batch: int = 256, progress=None) -> dict[str, int]:
     """Encode every passage and record of the store that has no vector for this model yet.
 
-    The vectors table lives in the store's file beside the passages (CREATE TABLE IF NOT
-    EXISTS: the store's migrations do not know it); each batch is its own transaction.
+    The vectors live in the store's file beside the passages (store migration v3, applied
+    here when the store predates it); each batch is its own transaction.
     """
     conn = sqlite3.connect(str(db_path), timeout=30.0)
     try:
-        with conn:
-            ensure_table(conn)
+        ensure_table(conn)
         counts = {}
         for kind, table, col in (("passage", "passages", "text"), ("record", "records", None)):
             todo = missing_rowids(conn, kind, table, encoder.name)

@@ -121,6 +121,23 @@ MIGRATIONS: list[tuple[str, ...]] = [
             imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
         )""",
     ),
+    # v3: search embeddings (policytrack/search/embed.py), one L2-normalised float32 vector per
+    # passage/record and model; rows go with their passage/record so a rowid reused after a
+    # re-ingest never inherits a stale vector
+    (
+        """CREATE TABLE IF NOT EXISTS search_vectors (
+            kind TEXT NOT NULL CHECK (kind IN ('passage', 'record')),
+            item_rowid INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vec BLOB NOT NULL,
+            PRIMARY KEY (kind, item_rowid, model)
+        )""",
+        """CREATE TRIGGER IF NOT EXISTS search_vectors_passage_gone AFTER DELETE ON passages BEGIN
+            DELETE FROM search_vectors WHERE kind = 'passage' AND item_rowid = old.id; END""",
+        """CREATE TRIGGER IF NOT EXISTS search_vectors_record_gone AFTER DELETE ON records BEGIN
+            DELETE FROM search_vectors WHERE kind = 'record' AND item_rowid = old.rid; END""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
