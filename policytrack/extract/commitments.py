@@ -16,7 +16,7 @@ from .numbers import NumberMention
 
 _LEAD_JUNK = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,2}[)）、.．]|[①-⑳])?\s*"
-    r"(?:其中|同时|并|另外|此外|全年|全区|全县|全市|全省|全国|我区|我县|我市|我省|力争|争取|确保|计划|预计|将|拟|要|使|实现|到|至|在|由|从|累计|共|有|已|已经|目前|现有)*"
+    r"(?:其中|同时|并|另外|此外|全年|全区|全县|全市|全省|全国|我区|我县|我市|我省|力争|争取|确保|计划|预计|将|拟|要|使|实现|到|至|在|由|从|累计|共|有|已|已经|目前|现有|切实|进一步|认真)*"
 )
 _TRAIL_JUNK = re.compile(r"(?:比|较|与|分别|均|达到|达|为|是|超过|不低于|不少于|不超过|不高于|控制在|保持在|稳定在|提高到|提高至|提升到|提升至|增加到|增至|降到|降至|约|近|低于|高于|至少|共计|共|有|累计|总计|合计|占|实现|完成|新增|增长|下降|提高|提升|力争|的|\s)+$")
 _OPEN = "“《(（"
@@ -44,6 +44,11 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
         if t.compare:
             continue
         if t.kind == "deadline":
+            if ctx.text[max(0, t.start - 2):t.start].endswith(("已", "已于", "已在")):
+                score -= 1  # 已于8月底全部完成: when it was done, not a deadline
+                continue
+            if ctx.doc_type == "report" and not t.explicit and not re.search(r"[前内]", ctx.text[t.start:t.end]):
+                continue  # 今年招聘教师464人 in a report: the reporting year, not a promise
             y = int(t.value[:4])
             ref = ctx.report_year or ctx.doc_year
             if ref and y < ref and t.explicit:
@@ -65,8 +70,10 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
     if any(w in prefix for w in c["strong_target_cues"]):
         score += 2
-    if re.search(r"(?:已|累计|共有|现有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))", prefix):
+    if re.search(r"(?:已|累计|共有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!实)现有|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))", prefix):
         score -= 3
+    if re.match(r"的?(?:目标|要求|标准)(?![化体])", ctx.text[mention.end:mention.end + 4]):
+        score += 2  # …入学率不低于95%的目标: the figure is named as a goal
     if raw.endswith(("以内", "左右", "以下")) or raw.startswith(("控制在", "不超过")):
         score += 1
     elif raw.endswith("以上") and not (ctx.doc_type == "report" and ctx.type_reliable):

@@ -75,8 +75,7 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
         return False
     if any(t.kind == "deadline" and not t.compare for t in first_times):
         return True
-    # a plan's title year covers its task sections, not its review of the past period
-    return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable and ctx.heading_bias(offset) >= 0
+    return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
 
 
 _GAP = re.compile(r"(?:还需|仍需|还差|尚需|差距)[^，,。；;]{0,4}$")
