@@ -28,6 +28,15 @@ def _descriptor(text: str, m: NumberMention) -> bool:
         tail = text[m.end: m.end + 4]
         if any(tail.startswith(w) for w in lx.get("duration_followers", [])):
             return True
+    sets = lx.get("named_set_followers", {})
+    if m.unit in sets and any(text[m.end: m.end + 4].startswith(w) for w in sets[m.unit]):
+        return True  # 落实教师减负十项措施: the name of a set of rules, not a count to reach
+    if m.start == m.num_start and m.end < len(text) and "\u4e00" <= text[m.end] <= "\u9fff":
+        # 持续改善2所乡村学校办学条件, 在2所职业学校推行…: the figure picks out the schools a
+        # process applies to; the figure is not what the sentence promises or reports
+        head = text[max(0, m.num_start - 4): m.num_start]
+        if any(head.endswith(v) for v in lx.get("object_verbs", [])):
+            return True
     if m.unit in lx["age_units"]:
         return not any(w in text[max(0, m.start - 8): m.start] for w in lx["age_quantity_words"])
     if m.unit not in lx["descriptor_units"]:
