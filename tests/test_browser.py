@@ -22,6 +22,9 @@ SHOTS = REPO / "test-output" / "screenshots"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+# one screenshot per page for the README
+README_SHOTS = ("search.png", "commitments.png", "commitment.png", "documents.png", "document.png")
+
 pytestmark = pytest.mark.slow
 
 
@@ -120,10 +123,43 @@ def test_search_facet_chip_filters(server, page):
     assert page.locator(".badge.type-passage").count() == 0
 
 
-def test_keyboard_reaches_search_box(server, page):
-    page.goto(server + "/")
+def test_search_filter_by_status(server, page):
+    page.goto(server + "/?q=大班额+目标")
+    chips = page.locator("section.facet:has(#facet-status) .chip")
+    assert chips.count() >= 1, "status facet from tracking is shown"
+    chip = chips.filter(has_text="已完成").first if chips.filter(has_text="已完成").count() else chips.first
+    label = chip.inner_text().split()[0]
+    expected = int(chip.locator(".count").inner_text())
+    chip.click()
+    page.wait_for_load_state()
+    assert "status=" in page.url
+    assert int(page.locator("p.total strong").inner_text()) == expected
+    badges = page.locator("ol.hits .hit-head .badge[class*='status-']").all_inner_texts()
+    assert badges and all(b == label for b in badges)
+    page.screenshot(path=str(SHOTS / "search-status.png"))
+
+
+def test_keyboard_only_search(server, page):
+    """From another page by keyboard alone: skip link first, nav link to the search page,
+    the search box has focus, Enter submits, Tab moves on with a visible focus ring."""
+    page.goto(server + "/ui/commitments")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "搜索":
+            break
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "/"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#q")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("大班额 目标")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.hits li.hit")
+    assert "q=" in page.url and page.locator("ol.hits li.hit").count() >= 1
+    page.keyboard.press("Tab")  # from the search box to its button
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") not in ("", "none")
 
 
 def test_commitments_filter_by_status(server, page):
@@ -177,12 +213,20 @@ def test_download_xlsx(server, page, tmp_path):
     assert sum(ws.max_row for ws in wb.worksheets) > 1
 
 
-def test_document_page_highlights(server, page):
+def test_document_page_highlights_are_clickable(server, page):
     page.goto(server + "/ui/documents")
-    page.locator("table.docs tbody a").first.click()
+    page.screenshot(path=str(SHOTS / "documents.png"))
+    page.locator("table.docs tbody a").filter(has_text="发展规划").first.click()
     page.wait_for_selector("article.doctext")
-    assert page.locator("article.doctext a.span").count() >= 1
+    spans = page.locator("article.doctext a.span-commitment")
+    assert spans.count() >= 1 and page.locator("article.doctext a.span-progress").count() >= 1
     page.screenshot(path=str(SHOTS / "document.png"))
+    first = spans.first
+    quote = first.inner_text()
+    first.click()
+    page.wait_for_selector("blockquote.source mark")
+    assert "/ui/commitments/" in page.url
+    assert page.locator("blockquote.source mark").inner_text() == quote
 
 
 def test_screenshots_copied_for_readme():
@@ -191,6 +235,9 @@ def test_screenshots_copied_for_readme():
         pytest.skip("no screenshots taken in this run")
     dest = REPO / "docs" / "screenshots"
     dest.mkdir(parents=True, exist_ok=True)
-    for png in SHOTS.glob("*.png"):
-        shutil.copy2(png, dest / png.name)
-    assert list(dest.glob("*.png"))
+    copied = []
+    for name in README_SHOTS:
+        if (SHOTS / name).exists():
+            shutil.copy2(SHOTS / name, dest / name)
+            copied.append(name)
+    assert copied

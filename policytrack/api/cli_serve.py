@@ -18,9 +18,7 @@ app = typer.Typer(help="Run the HTTP API and web page.", add_completion=False)
 LOCAL = "127.0.0.1"
 
 
-def bundled_corpus() -> Path:
-    """The repo's corpus/ beside the package (present in a source checkout / editable install)."""
-    return Path(__file__).resolve().parents[2] / "corpus"
+CORPUS_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".txt")
 
 
 def decide_host(host: str, token: str | None) -> tuple[str, str | None]:
@@ -32,26 +30,79 @@ def decide_host(host: str, token: str | None) -> tuple[str, str | None]:
     return LOCAL, f"POLICYTRACK_API_TOKEN is not set: writes are open, so the server listens on {LOCAL} only."
 
 
-def ingest_demo(data_dir: Path, corpus: Path | None = None) -> int | None:
-    """Ingest the bundled corpus when the store is empty; returns documents ingested (None if not needed)."""
+def bundled_corpus(candidates: list[Path] | None = None) -> Path:
+    """Where the demo corpus is: $POLICYTRACK_CORPUS, the repo's corpus/ beside the
+    package (source checkout, editable install), or policytrack/corpus inside an
+    installed package when it ships one.  Raises with every place looked at."""
+    if candidates is None:
+        candidates = _default_candidates(Path(__file__).resolve())
+    for c in candidates:
+        if c.is_dir() and any(p.suffix.lower() in CORPUS_SUFFIXES for p in c.iterdir()):
+            return c
+    raise FileNotFoundError(
+        "bundled corpus not found (looked in " + ", ".join(str(c) for c in candidates)
+        + "); run from a source checkout or set POLICYTRACK_CORPUS to a folder of documents"
+    )
+
+
+def _default_candidates(here: Path) -> list[Path]:
+    import os
+
+    candidates = []
+    if os.environ.get("POLICYTRACK_CORPUS"):
+        candidates.append(Path(os.environ["POLICYTRACK_CORPUS"]))
+    return candidates + [here.parents[2] / "corpus", here.parents[1] / "corpus"]
+
+
+def ingest_demo(data_dir: Path, corpus: Path | None = None) -> dict:
+    """Ingest the bundled corpus into the data dir; documents already there are skipped
+    by content hash, so running `serve --demo` again changes nothing.  Returns a summary."""
+    from collections import Counter
+    from datetime import date
+
     from policytrack.config import get_settings
     from policytrack.ingest.pipeline import ingest_paths
     from policytrack.store import Store
 
     corpus = corpus or bundled_corpus()
-    if not corpus.is_dir():
-        raise typer.BadParameter(f"{corpus}: bundled corpus not found (run from a source checkout)")
     settings = get_settings(data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.db_path)
-    if list(store.list_documents()):
-        return None
-    files = sorted(p for p in corpus.iterdir() if p.is_file() and p.suffix.lower() in (".pdf", ".docx", ".html", ".htm", ".txt"))
+    files = sorted(p for p in corpus.iterdir() if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES)
     outcomes = ingest_paths(files, store)
-    for o in outcomes:
-        if o.status == "failed":
-            typer.echo(f"  failed: {o.error}", err=True)
-    return sum(o.status in ("ingested", "new_version") for o in outcomes)
+    summary: dict = {"corpus": str(corpus), "outcomes": Counter(o.status for o in outcomes),
+                     "errors": [o.error for o in outcomes if o.status == "failed"]}
+    st = store.stats()
+    st = st if isinstance(st, dict) else dict(vars(st))
+    summary.update(documents=st.get("documents", 0), commitments=st.get("commitments", 0), progress=st.get("progress", 0))
+    try:
+        from policytrack.track.tracker import Tracker
+
+        tr = Tracker(settings.db_path)
+        try:
+            snap = tr.snapshot()
+            summary["statuses"] = Counter(r.status for r in snap.evaluate_all(date.today()).values())
+            summary["links"] = sum(l.origin != "rejected" for l in snap.links)
+        finally:
+            tr.close()
+    except ImportError:
+        summary["statuses"] = Counter()
+    return summary
+
+
+def summary_lines(s: dict) -> list[str]:
+    """The few lines `serve --demo` prints before serving."""
+    from .web import STATUS_LABELS
+
+    o = s["outcomes"]
+    done = ", ".join(f"{n} {k}" for k, n in sorted(o.items()))
+    lines = [f"demo corpus {s['corpus']}: {done}",
+             f"store: {s['documents']} documents, {s['commitments']} commitments, {s['progress']} progress figures"
+             + (f", {s['links']} links" if "links" in s else "")]
+    if s.get("statuses"):
+        lines.append("status today: " + ", ".join(f"{STATUS_LABELS.get(k, k)} {k} {n}" for k, n in s["statuses"].most_common()))
+    lines += [f"  failed: {e}" for e in s["errors"]]
+    return lines
 
 
 @app.command("serve")
@@ -59,7 +110,7 @@ def serve(
     host: str = typer.Option(LOCAL, "--host", help="address to bind (other than 127.0.0.1 only with a token)"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="data directory (env POLICYTRACK_DATA)"),
-    demo: bool = typer.Option(False, "--demo", help="ingest the bundled corpus first if the data dir is empty"),
+    demo: bool = typer.Option(False, "--demo", help="ingest the bundled corpus first (unchanged documents are skipped)"),
 ) -> None:
     """Start the API (OpenAPI at /docs) and the web page (/)."""
     import uvicorn
@@ -78,8 +129,13 @@ def serve(
     if note:
         typer.secho(note, fg=typer.colors.YELLOW, err=True)
     if demo:
-        n = ingest_demo(settings.data_dir)
-        typer.echo("demo: data directory already has documents" if n is None else f"demo: ingested {n} bundled documents")
+        try:
+            summary = ingest_demo(settings.data_dir)
+        except FileNotFoundError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        for line in summary_lines(summary):
+            typer.echo(line)
     typer.echo(f"policytrack: http://{bind}:{port}/  (API docs at /docs, data in {settings.data_dir})")
     uvicorn.run(create_app(settings, api), host=bind, port=port, log_level="info")
 

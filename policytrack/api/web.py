@@ -63,7 +63,20 @@ def target_text(c: Commitment) -> str:
     return f"{OP_LABELS.get(c.target.op, '')}{_fmt_num(c.target.value)}{c.target.unit}"
 
 
+def indicator_name(indicator_id: str) -> str:
+    """The catalogue's Chinese name for an indicator id (large_class → 大班额…); the id when unknown."""
+    try:
+        from policytrack.extract import indicators
+
+        e = indicators.get(indicator_id)
+    except Exception:  # noqa: BLE001 - the catalogue is optional for display
+        return indicator_id
+    return getattr(e, "name", None) or indicator_id
+
+
 def facet_label(name: str, value: str) -> str:
+    if name == "indicator":
+        return indicator_name(value)
     if name == "status":
         return STATUS_LABELS.get(value, value)
     if name == "type":
