@@ -80,6 +80,7 @@ def _check_file(path: Path) -> None:
 def _open_pdfium(path: Path):
     import pypdfium2 as pdfium
 
+    _no_system_fonts()
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -106,39 +107,82 @@ def _needs_tables(page) -> bool:
 
 
 def _pdfium_lines(page) -> list[_Line]:
-    """Text runs with advance-width ("loose") boxes, the geometry pdfplumber reports.
+    """Text runs built from the page's characters with their advance-width ("loose")
+    boxes, the geometry pdfplumber reports.
 
-    pdfium's run rectangles are glyph-ink boxes: for a font that is not embedded (the
-    usual case for STSong-Light and many government PDFs) they depend on whichever
-    system font pdfium substitutes, so a line ending in "前" or "。" looked short by a
-    few points and the wrapped paragraph was cut there once a CJK font was installed.
-    The run's text still comes from the rectangle; its left, right, top and bottom are
-    taken from the loose boxes of its first and last characters, which come from the
-    PDF's own width table and do not depend on the fonts on the machine."""
+    Not pdfium's run rectangles: those are glyph-ink boxes, which for a font that is not
+    embedded (the usual case for STSong-Light and many government PDFs) depend on the
+    substitute font found on the machine; a line ending in "前" or "。" looked a few
+    points short and its paragraph was cut there once a CJK font was installed.  Loose
+    boxes come from the PDF's own width table, and the characters from its CMap, so
+    neither needs a system font (see `_no_system_fonts`)."""
     import pypdfium2.raw as raw
 
     height = page.get_height()
     tp = page.get_textpage()
     box = raw.FS_RECTF()
     try:
-        segs = []
-        for i in range(tp.count_rects()):
-            l, b, r, t = tp.get_rect(i)
-            text = tp.get_text_bounded(l, b, r, t).replace("\r", "").replace("\n", "").rstrip()
-            if not text.strip():
+        n = tp.count_chars()
+        text = tp.get_text_range(0, n) if n else ""
+        if len(text) != n:  # characters outside the BMP: read them one by one
+            text = "".join(chr(raw.FPDFText_GetUnicode(tp, i)) for i in range(n))
+        runs: list[_Line] = []
+        cur: _Line | None = None
+        space = False
+        for i, ch in enumerate(text):
+            if ch in "\r\n\x02\ufffe":
+                cur, space = None, False
                 continue
-            mid, tol = (b + t) / 2, max((t - b) / 2, 0.5)
-            top, bottom = height - t, height - b
-            first = raw.FPDFText_GetCharIndexAtPos(tp, l + 0.01, mid, 0.5, tol)
-            last = raw.FPDFText_GetCharIndexAtPos(tp, r - 0.01, mid, 0.5, tol)
-            if first >= 0 and raw.FPDFText_GetLooseCharBox(tp, first, box):
-                l, top, bottom = box.left, height - box.top, height - box.bottom
-            if last >= 0 and raw.FPDFText_GetLooseCharBox(tp, last, box):
-                r = max(box.right, l)
-            segs.append(_Line(text, l, r, top, bottom))
+            if ch.isspace():
+                space = True
+                continue
+            if not raw.FPDFText_GetLooseCharBox(tp, i, box):
+                continue
+            l, r, top, bottom = box.left, box.right, height - box.top, height - box.bottom
+            if cur is not None and abs(top - cur.top) < 0.5 * (cur.bottom - cur.top) and cur.x1 - 1 <= l <= cur.x1 + 3:
+                cur.text += (" " + ch) if space else ch
+                cur.x1 = max(cur.x1, r)
+                cur.bottom = max(cur.bottom, bottom)
+            else:
+                cur = _Line(ch, l, r, top, bottom)
+                runs.append(cur)
+            space = False
     finally:
         tp.close()
-    return _group_lines(segs)
+    return _group_lines(runs)
+
+
+_FONTINFO = None
+
+
+def _no_system_fonts() -> None:
+    """Stop pdfium from loading system fonts as substitutes for fonts a PDF does not embed.
+
+    Text extraction never needs glyph outlines (characters come from the CMap, widths
+    from the PDF), but with a CJK font installed pdfium opened it for every page of a
+    STSong-Light PDF: ~30 ms a page, six times the cost of reading the text.  An empty
+    font provider makes pdfium fall back to its built-in fonts.  It is process-wide,
+    which is fine here: nothing in policytrack renders PDF pages."""
+    global _FONTINFO
+    if _FONTINFO is not None:
+        return
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    f = dict(raw.FPDF_SYSFONTINFO._fields_)
+    info = raw.FPDF_SYSFONTINFO()
+    info.version = 1
+    info.Release = f["Release"](lambda this: None)
+    info.EnumFonts = f["EnumFonts"](lambda this, mapper: None)
+    info.MapFont = f["MapFont"](lambda *a: None)
+    info.GetFont = f["GetFont"](lambda *a: None)
+    info.GetFontData = f["GetFontData"](lambda *a: 0)
+    info.GetFaceName = f["GetFaceName"](lambda *a: 0)
+    info.GetFontCharset = f["GetFontCharset"](lambda *a: 1)  # DEFAULT_CHARSET
+    info.DeleteFont = f["DeleteFont"](lambda *a: None)
+    raw.FPDF_SetSystemFontInfo(ctypes.byref(info))
+    _FONTINFO = info  # the callbacks must outlive every document
 
 
 def _group_lines(segs: list[_Line]) -> list[_Line]:
