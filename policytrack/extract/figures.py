@@ -133,6 +133,18 @@ def _times_hundred(text: str, m: NumberMention) -> int:
     return int(cn_to_number(hit.group(1)) or 1) if hit else 1
 
 
+_SHARED = re.compile(r"均(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
+
+
+def _shared_by(text: str, clause: Piece, m: NumberMention, n_in_clause: int) -> int:
+    """甲率、乙率、丙率均达到100%: one figure for each listed indicator."""
+    if n_in_clause != 1 or not _SHARED.search(text, clause.start, m.num_start):
+        return 1
+    j = text.rfind("均", clause.start, m.num_start)
+    items = text[clause.start:j]
+    return items.count("、") + 1 if "、" in items else 1
+
+
 def _header_year(header: str | None) -> str | None:
     """2022年度任务目标 → 2022: a target column's year is its cells' deadline."""
     if not header or header_bias(header) <= 0:
@@ -307,7 +319,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                         year -= 1
                     rec.update(type="progress", year=year)
                 out.append(rec)
-                for _ in range(_times_hundred(text, m) - 1):
+                for _ in range(max(_times_hundred(text, m), _shared_by(text, c, m, len(group))) - 1):
                     out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
             # qualitative end states: clauses without figures in a promising context
             for c in cls:

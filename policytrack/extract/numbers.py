@@ -145,10 +145,13 @@ def parse_numbers(text: str, start: int = 0, end: int | None = None) -> list[Num
                         hi *= _MULT[mult]
                     if not unit:
                         unit = "人" if "人" in text[m.end(): m.end() + 1] else ""
+                        if not unit and any(w in text[max(0, ns - 8):ns] for w in lx.get("money_context", [])):
+                            value, unit = _to_float(raw), mult + "元"  # 投入装备资金2914.95万: 元 left out
                 else:
                     unit = mult + unit
             if not unit:
-                continue
+                if not ("." in raw and any(w in text[max(0, ns - 14):ns] for w in lx.get("unitless_context", []))):
+                    continue  # a bare number; a decimal after 系数/指数 (综合差异系数为0.50) is kept
         else:
             cnv = m.group("cn")
             ns, ne = m.start("cn"), m.end("cn")
