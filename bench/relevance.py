@@ -4,10 +4,14 @@ Why: "ranked sensibly" and "finds every 大班额 commitment" are claims; this
 script turns them into numbers over tests/relevance/queries.yaml, so a change
 to the segmenter, the catalogue or the ranking shows up as a figure.
 
-    python3 bench/relevance.py [--db STORE.db] [--backend fts|es] [--mode lexical|hybrid|semantic]
+    python3 bench/relevance.py [--pipeline] [--db STORE.db] [--backend fts|es] [--mode lexical|hybrid|semantic]
 
-Without --db a temporary store is built from ../shared seeds (+ bundled corpus
-when the ingest pipeline is available), exactly as the tests build it.
+With --pipeline (the figure that counts) two temporary stores are built by the
+real ingest pipeline (parse + extract + store): the seeds of ../shared alone
+(queries with `scope: seeds`) and the seeds plus the bundled corpus (the rest);
+without ../shared only the corpus queries run.  Without --pipeline the seeds
+and their hand-checked gold records are stored (search measured apart from
+extraction).  --db evaluates every query on one given store.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class Query:
     q: str
     must: list[Item]
     filters: dict
+    scope: str = "all"  # "seeds": evaluated on a store of the seed documents only
 
 
 def load_queries(path: Path = QUERIES) -> list[Query]:
@@ -48,7 +53,7 @@ def load_queries(path: Path = QUERIES) -> list[Query]:
     out = []
     for e in data["queries"]:
         items = [Item(doc=alias.get(m["doc"], m["doc"]), text=m["text"], type=m.get("type")) for m in e["must"]]
-        out.append(Query(q=e["q"], must=items, filters=e.get("filters") or {}))
+        out.append(Query(q=e["q"], must=items, filters=e.get("filters") or {}, scope=e.get("scope") or "all"))
     return out
 
 
@@ -64,7 +69,8 @@ def matches(item: Item, r) -> bool:
         return False
     if item.doc not in _hit_doc_names(r):
         return False
-    return item.text in ((r.quote or "") + (r.text or ""))
+    shown = [r.quote or "", r.text or "", r.context or "", *(str(a.get("quote") or "") for a in r.also)]
+    return any(item.text in t for t in shown)
 
 
 def evaluate(backend, queries: list[Query], mode: str = "lexical", present_docs: set[str] | None = None) -> list[dict]:
@@ -120,27 +126,41 @@ def store_doc_names(db: Path) -> set[str]:
     return {n for n in out if n}
 
 
-def build_default_store(tmp: Path, source: str = "gold") -> Path:
+def build_default_store(tmp: Path, source: str = "gold", corpus: bool = True) -> Path:
     sys.path.insert(0, str(REPO / "tests"))
     from search_fixtures import build_store  # type: ignore
 
-    return build_store(tmp / "relevance.db", source)
+    name = f"relevance-{source}-{'all' if corpus else 'seeds'}.db"
+    return build_store(tmp / name, source, include_corpus=corpus)
 
 
-def run(db: Path, backends: list[str], modes: list[str], verbose: bool = False) -> dict[str, dict]:
+def build_stores(tmp: Path, source: str) -> dict[str, Path]:
+    """scope -> store: the seeds alone and seeds + corpus (one store when not --pipeline)."""
+    all_db = build_default_store(tmp, source, corpus=True)
+    if source != "pipeline":
+        return {"all": all_db, "seeds": all_db}
+    return {"all": all_db, "seeds": build_default_store(tmp, source, corpus=False)}
+
+
+def run(db: Path | dict[str, Path], backends: list[str], modes: list[str], verbose: bool = False) -> dict[str, dict]:
+    """Evaluate every query on the store of its scope (one store for all when `db` is a path)."""
+    from policytrack.config import get_settings
     from policytrack.search.backend import open_backend
 
+    stores = db if isinstance(db, dict) else {"all": db, "seeds": db}
     queries = load_queries()
-    present = store_doc_names(db)
+    present = {scope: store_doc_names(p) for scope, p in stores.items()}
     out = {}
-    from policytrack.config import get_settings
-
     for name in backends:
-        backend = open_backend(name, db_path=db, settings=get_settings())
+        opened = {scope: open_backend(name, db_path=p, settings=get_settings()) for scope, p in stores.items()}
         for mode in modes:
-            rows = evaluate(backend, queries, mode, present)
+            rows = []
+            for scope in stores:
+                qs = [q for q in queries if (q.scope if q.scope in stores else "all") == scope]
+                rows += evaluate(opened[scope], qs, mode, present[scope])
             s = summary(rows)
             s["semantic_used"] = any(r["semantic_used"] for r in rows)
+            s["rows"] = rows
             out[f"{name}/{mode}"] = s
             print(f"{name:4s} {mode:8s} queries={s['queries']} items={s['items']} recall@10={s['recall@10']:.3f} "
                   f"macro-recall@10={s['macro_recall@10']:.3f} nDCG@10={s['ndcg@10']:.3f} "
@@ -163,15 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        db = a.db or build_default_store(Path(tmp), "pipeline" if a.pipeline else "gold")
+        stores = {"all": a.db, "seeds": a.db} if a.db else build_stores(Path(tmp), "pipeline" if a.pipeline else "gold")
         if a.embed:
             import os
 
             from policytrack.search import embed
 
             os.environ["POLICYTRACK_EMBED_MODEL"] = a.embed
-            embed.embed_store(db, embed.load_encoder(a.embed))
-        run(db, a.backend or ["fts"], a.mode or ["lexical"], a.verbose)
+            enc = embed.load_encoder(a.embed)
+            for p in set(stores.values()):
+                embed.embed_store(p, enc)
+        run(stores, a.backend or ["fts"], a.mode or ["lexical"], a.verbose)
     return 0
 
 

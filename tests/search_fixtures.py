@@ -199,7 +199,11 @@ def build_with_store(db: Path) -> Path:
     return db
 
 
-def build_store(db: Path, source: str = "gold") -> Path:
+def corpus_paths() -> list[Path]:
+    return sorted(p for p in (REPO / "corpus").glob("*") if p.is_file() and p.suffix in (".txt", ".html", ".docx", ".pdf"))
+
+
+def build_store(db: Path, source: str = "gold", include_corpus: bool = True) -> Path:
     """The test database.
 
     source="gold" (default): the seeds and their hand-checked records through the real
@@ -207,16 +211,18 @@ def build_store(db: Path, source: str = "gold") -> Path:
     source="pipeline": seeds + bundled corpus through the real ingest pipeline
     (parse + extract + store); falls back to "gold" while the pipeline is unusable.
     """
-    require_shared()
     if source == "pipeline" and pipeline_available():
-        paths = sorted(SEEDS.glob("*.txt")) + sorted(p for p in (REPO / "corpus").glob("*") if p.is_file()
-                                                     and p.suffix in (".txt", ".html", ".docx", ".pdf"))
+        seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+        paths = seeds + (corpus_paths() if include_corpus else [])
+        if not paths:
+            require_shared()
         try:
             return build_with_pipeline(db, paths)
         except Exception as exc:  # noqa: BLE001 - the pipeline is being built by a colleague
             warnings.warn(f"real ingest pipeline unusable ({exc}); storing seeds + gold records", stacklevel=2)
             for p in db.parent.glob(db.name + "*"):
                 p.unlink()
+    require_shared()
     try:
         from policytrack.store import PreparedDocument, Store  # noqa: F401
     except ImportError:

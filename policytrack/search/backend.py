@@ -77,6 +77,8 @@ class SearchResult(BaseModel):
     end: int | None = None
     text: str | None = Field(None, description="passage text (passages)")
     quote: str | None = Field(None, description="exact quote (records)")
+    context: str | None = Field(None, description="the sentence the record was extracted from (records)")
+    also: list[dict] = Field(default_factory=list, description="other records extracted from the same sentence")
     snippet: str = Field("", description="HTML-escaped text with <mark> around matched words")
     score: float = 0.0
     why: list[str] = Field(default_factory=list, description="matched words, concepts and boosts")

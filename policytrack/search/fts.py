@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 import time
 from pathlib import Path
 from typing import Any
 
 from .backend import SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, parse_query
-from .results import CONCEPT_SCORE, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
-from .results import hit_passes, rank
+from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
+from .results import collapse_sentences, hit_passes, rank, sentence_span
 from .storeview import DocInfo, StoreView, _q
 
 
@@ -60,6 +61,7 @@ class _Cache:
         self.records: dict[int, dict[str, Any]] = {}
         self.by_indicator: dict[str, list[int]] = {}
         self.by_department: dict[str, list[int]] = {}
+        self.texts: OrderedDict[str, str] = OrderedDict()  # document texts, for record sentences
 
 
 class FtsBackend:
@@ -103,6 +105,7 @@ class FtsBackend:
         cache.records = {}
         cache.by_indicator = {}
         cache.by_department = {}
+        cache.texts = OrderedDict()
         for row in conn.execute(f"SELECT {view.record_select('r')} FROM records r"):
             rec = view.record_row(row)
             cache.records[rec["rowid"]] = rec
@@ -136,10 +139,19 @@ class FtsBackend:
             raise SearchError(f"query cannot be run on the full-text index: {exc}") from None
         return {r: -s for r, s in rows}
 
+    def _related_scored(self, table: str, pq: ParsedQuery) -> dict[int, float]:
+        """BM25 over all alternatives; hits found only through a related indicator's
+        words (大校额 for 大班额) keep RELATED_FACTOR of their score, so direct matches lead."""
+        scores = self._fts(table, match_expression(pq))
+        if not pq.has_related or not scores:
+            return scores
+        direct = self._fts(table, match_expression(pq.direct_only()))
+        return {k: (v if k in direct else v * RELATED_FACTOR) for k, v in scores.items()}
+
     def passage_hits(self, pq: ParsedQuery, cache: _Cache, doc_ok=None) -> list[Hit]:
         if pq.empty:  # browsing: filter before building hits (100k passages)
             return [Hit("passage", k, d, 0.0) for k, d in cache.passage_doc.items() if doc_ok is None or doc_ok(d)]
-        scores = normalise(self._fts("passages_fts", match_expression(pq)))
+        scores = normalise(self._related_scored("passages_fts", pq))
         return [Hit("passage", k, cache.passage_doc.get(k, ""), s) for k, s in scores.items() if k in cache.passage_doc]
 
     def record_hits(self, pq: ParsedQuery, cache: _Cache, rec_ok=None, dept: str | None = None) -> list[Hit]:
@@ -151,7 +163,7 @@ class FtsBackend:
             return [Hit(str(r.get("type")), k, r["doc"], 0.0, rec=r) for k, r in items
                     if rec_ok is None or rec_ok(r)]
         if not pq.concept_ids:
-            scores = normalise(self._fts("records_fts", match_expression(pq)))
+            scores = normalise(self._related_scored("records_fts", pq))
             concepts: dict[int, list[str]] = {}
         else:
             scores, concepts = self._concept_groups(pq, cache)
@@ -173,12 +185,22 @@ class FtsBackend:
         for g in pq.groups:
             expr = group_match(g)
             got = self._fts("records_fts", expr) if expr else {}
+            level: dict[int, float] = {}  # how directly this group matched each record
+            if got and g.concept_ids:
+                direct = self._fts("records_fts", group_match(Group(g.label, g.direct_alternatives()))) \
+                    if g.has_related else got
+                for k in got:
+                    level[k] = CONCEPT_SCORE if k in direct else RELATED_SCORE
+                    if k not in direct:
+                        got[k] *= RELATED_FACTOR
             for iid in sorted(g.concept_ids):
-                direct = iid in g.direct_ids
+                by_id = CONCEPT_SCORE if iid in g.direct_ids else RELATED_SCORE
                 for k in cache.by_indicator.get(iid, ()):
                     got.setdefault(k, 0.0)
-                    bonus[k] = bonus.get(k, 0.0) + (CONCEPT_SCORE if direct else RELATED_SCORE)
+                    level[k] = max(level.get(k, 0.0), by_id)
                     concepts.setdefault(k, []).append(f"{g.label} → {names.get(iid, iid)}")
+            for k, v in level.items():
+                bonus[k] = bonus.get(k, 0.0) + v
             lexical = got if lexical is None else {k: lexical[k] + s for k, s in got.items() if k in lexical}
         scores = normalise(lexical or {})
         return {k: s + bonus.get(k, 0.0) for k, s in scores.items()}, concepts
@@ -223,10 +245,13 @@ class FtsBackend:
                 notes.append(note)
         else:
             boost(hits, pq)
-        ranked = rank(hits)
+        ranked = collapse_sentences(rank(hits), self._sentence_keys(hits, cache))
         total = len(ranked)
         start = (req.page - 1) * req.size
         page = ranked[start:start + req.size]
+        for h in page:
+            if h.rec is not None and h.context is None:
+                h.context = self._context(h, cache)
         passages = self._passages([h.key for h in page if h.rec is None])
         results = [build_result(h, pq, docs, passages.get(h.key)) for h in page]
         understood = pq.describe()
@@ -237,6 +262,56 @@ class FtsBackend:
             semantic_used=semantic_used, mode=req.mode, backend=self.name, query=understood,
             took_ms=round((time.perf_counter() - t0) * 1000, 2),
         )
+
+    def _doc_text(self, doc: str, cache: _Cache) -> str:
+        texts = cache.texts
+        if doc in texts:
+            texts.move_to_end(doc)
+            return texts[doc]
+        view = cache.view
+        assert view is not None
+        row = self._conn().execute(f"SELECT text FROM documents WHERE {_q(view.doc_id)} = ?", (doc,)).fetchone() \
+            if "text" in view.all_doc_cols else None
+        texts[doc] = str(row[0] or "") if row else ""
+        if len(texts) > 64:
+            texts.popitem(last=False)
+        return texts[doc]
+
+    def _sentence_keys(self, hits: list[Hit], cache: _Cache):
+        """Key (doc, sentence start) for records that share a document with another record hit."""
+        per_doc: dict[str, int] = {}
+        for h in hits:
+            if h.rec is not None and isinstance(h.rec.get("start"), int):
+                per_doc[h.doc] = per_doc.get(h.doc, 0) + 1
+
+        def key_of(h: Hit):
+            if per_doc.get(h.doc, 0) < 2 or h.rec is None or not isinstance(h.rec.get("start"), int):
+                return None
+            text = self._doc_text(h.doc, cache)
+            if not text:
+                return None
+            st, en = h.rec["start"], h.rec.get("end") or h.rec["start"]
+            if text[st:en] != h.rec.get("quote"):
+                return (h.doc, "quote", h.rec.get("quote"))  # offsets from another text version
+            s0, e0 = sentence_span(text, st, en)
+            return (h.doc, s0, e0)
+
+        return key_of
+
+    def _context(self, h: Hit, cache: _Cache, max_chars: int = 400) -> str | None:
+        """The record's sentence (trimmed to a window around the quote when very long)."""
+        r = h.rec or {}
+        st, en = r.get("start"), r.get("end")
+        if not isinstance(st, int) or not isinstance(en, int):
+            return None
+        text = self._doc_text(h.doc, cache)
+        if text[st:en] != r.get("quote"):
+            return None
+        s0, e0 = sentence_span(text, st, en)
+        if e0 - s0 > max_chars:
+            pad = max(0, (max_chars - (en - st)) // 2)
+            s0, e0 = max(s0, st - pad), min(e0, en + pad)
+        return text[s0:e0].strip() or None
 
     def _passages(self, keys: list[int]) -> dict[int, dict[str, Any]]:
         if not keys:

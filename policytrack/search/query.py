@@ -45,6 +45,16 @@ class Group:
     concept_ids: set[str] = field(default_factory=set)  # indicator ids records may match by
     direct_ids: set[str] = field(default_factory=set)  # the ids the word names (and their family)
     exact: bool = False  # a quoted phrase: no concept expansion
+    # alternatives[n_direct:] are the names of *related* indicators (search_concepts.yaml):
+    # 大班额 also finds text saying 班额不超过45人 or 大校额, ranked below direct matches
+    n_direct: int | None = None
+
+    def direct_alternatives(self) -> list[Alternative]:
+        return self.alternatives if self.n_direct is None else self.alternatives[:self.n_direct]
+
+    @property
+    def has_related(self) -> bool:
+        return self.n_direct is not None and self.n_direct < len(self.alternatives)
 
     def tokens(self) -> set[str]:
         return {t for alt in self.alternatives for ph in alt for t in ph}
@@ -60,6 +70,15 @@ class ParsedQuery:
     @property
     def empty(self) -> bool:
         return not self.groups
+
+    @property
+    def has_related(self) -> bool:
+        return any(g.has_related for g in self.groups)
+
+    def direct_only(self) -> ParsedQuery:
+        """The same query without related-indicator terms (to tell direct matches apart)."""
+        gs = [Group(g.label, g.direct_alternatives(), g.concept_ids, g.direct_ids, g.exact) for g in self.groups]
+        return ParsedQuery(raw=self.raw, groups=gs, intent=self.intent, intent_words=self.intent_words)
 
     @property
     def concept_ids(self) -> set[str]:
@@ -125,7 +144,12 @@ def _word_group(word: str, ci: ConceptIndex) -> Group | None:
         alts.append((_phrase(term),))
     for term in ci.containing(word):
         alts.append((_phrase(term),))
-    return Group(label=word, alternatives=_dedupe(alts), concept_ids=ci.expand(ids), direct_ids=ids)
+    alts = _dedupe(alts)
+    related_ids = ci.expand(ids) - ids
+    n_direct = len(alts)
+    rel = _dedupe(alts + [(_phrase(t),) for t in sorted(ci.terms_for(related_ids))])[n_direct:]
+    return Group(label=word, alternatives=alts + rel, concept_ids=ci.expand(ids), direct_ids=ids,
+                 n_direct=n_direct if rel else None)
 
 
 def _dedupe(alts: list[Alternative]) -> list[Alternative]:

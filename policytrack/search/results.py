@@ -29,6 +29,9 @@ StatusProvider = Callable[[list[str]], dict[str, str]]
 # found by 大班额 though it never says it.
 CONCEPT_SCORE = 0.6
 RELATED_SCORE = 0.45
+# A lexical match through a related indicator's words only (班额 for 大班额) keeps this
+# share of its BM25 score: in the list, but below text that says the word itself.
+RELATED_FACTOR = 0.5
 RECORD_ONLY_FILTERS = ("department", "indicator", "status")
 
 
@@ -44,6 +47,42 @@ class Hit:
     rec: dict[str, Any] | None = None  # the record's fields (records only)
     passage: dict[str, Any] | None = None  # passage fields when the backend returns them with the hit
     docinfo: DocInfo | None = None  # document fields when the backend returns them with the hit
+    also: list[Hit] = field(default_factory=list)  # lower-ranked records of the same sentence
+    context: str | None = None  # the source sentence of a record (filled for the page shown)
+
+
+# A record's sentence ends at these (the semicolon separates clauses with their own targets
+# in plan prose, but the sentence is what a reader needs to judge the commitment).
+SENTENCE_END = "。！？!?\n"
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of `text` holding [start, end): from after the previous terminator to the next one."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    s = max(text.rfind(c, 0, start) for c in SENTENCE_END) + 1
+    ends = [i for c in SENTENCE_END if (i := text.find(c, max(end - 1, start))) >= 0]
+    return s, (min(ends) + 1 if ends else len(text))
+
+
+def collapse_sentences(ranked: list[Hit], key_of: Callable[[Hit], Any]) -> list[Hit]:
+    """One result per source sentence: records extracted from the same sentence of the same
+    document (到2020年基本消除56人以上大班额 and the plan it belongs to) are one hit, the best
+    one, carrying the others in `also`.  Passages and records without a key stay as they are.
+
+    Why: a sentence often yields several records; listed one by one they push other
+    documents' commitments off the first page while telling the reader nothing new."""
+    out: list[Hit] = []
+    first: dict[Any, Hit] = {}
+    for h in ranked:
+        k = key_of(h) if h.rec is not None else None
+        if k is None:
+            out.append(h)
+        elif k in first:
+            first[k].also.append(h)
+        else:
+            first[k] = h
+            out.append(h)
+    return out
 
 
 def _date_key(s: str | None, upper: bool) -> str | None:
@@ -200,6 +239,11 @@ def highlight_phrases(pq: ParsedQuery) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(out))
 
 
+def _also(r: dict[str, Any]) -> dict[str, Any]:
+    return {k: r.get(k) for k in ("id", "type", "quote", "indicator", "indicator_id", "target", "deadline",
+                                  "departments", "value", "unit", "year", "start", "end")}
+
+
 def build_result(
     hit: Hit, pq: ParsedQuery, docs: dict[str, DocInfo], passage: dict[str, Any] | None = None
 ) -> SearchResult:
@@ -220,9 +264,10 @@ def build_result(
     else:
         r = hit.rec
         quote = str(r.get("quote") or "")
-        snip, matched = snippet(quote, phrases, width=240)
+        snip, matched = snippet(hit.context or quote, phrases, width=240)
         base.update(
-            id=str(r.get("id")), quote=quote, snippet=snip, section=r.get("section"), page=r.get("page"),
+            id=str(r.get("id")), quote=quote, snippet=snip, context=hit.context,
+            also=[_also(h.rec) for h in hit.also if h.rec is not None], section=r.get("section"), page=r.get("page"),
             start=r.get("start"), end=r.get("end"),
             indicator=r.get("indicator"), indicator_id=r.get("indicator_id"), kind=r.get("kind"),
             target=r.get("target"), baseline=r.get("baseline"), deadline=r.get("deadline"),

@@ -93,6 +93,7 @@ class StoreView:
     r_cols: list[str]
     r_json: str | None
     status_sql: str | None = None  # SELECT <id>, <status> … when tracking provides status
+    all_doc_cols: list[str] = field(default_factory=list)
     tables: set[str] = field(default_factory=set)
 
     @classmethod
@@ -118,6 +119,7 @@ class StoreView:
             r_cols=rcols,
             r_json=_pick(rcols, _R_JSON),
             tables=tables,
+            all_doc_cols=dcols,
         )
         view.status_sql = _status_sql(conn, tables, rcols)
         return view
