@@ -424,3 +424,285 @@ def test_upload_ingests_and_reports_failures(tmp_path):
     assert not list((tmp_path / "uploads").rglob("*.txt")), "temporary upload files are removed"
     again = c.post("/documents", headers=_auth(), files=[("files", ("again.txt", good, "text/plain"))]).json()
     assert again["results"][0]["status"] == "unchanged"
+
+
+# ---------------------------------------------------------------- tracking over the bundled corpus
+
+
+def _writable_copy(corpus_client, tmp: Path) -> TestClient:
+    """A private copy of the corpus store (SQLite backup API), so writes do not leak into other tests."""
+    import sqlite3
+
+    src_path = corpus_client.app.state.settings.db_path
+    dst = get_settings(tmp)
+    tmp.mkdir(parents=True, exist_ok=True)
+    src, out = sqlite3.connect(src_path), sqlite3.connect(dst.db_path)
+    with out:
+        src.backup(out)
+    src.close()
+    out.close()
+    return TestClient(create_app(dst, ApiSettings(token=TOKEN)))
+
+
+def test_health_reports_modules(corpus_client):
+    body = corpus_client.get("/health").json()
+    assert body["documents"] >= 5 and body["commitments"] >= 50 and body["progress"] >= 10
+    assert body["modules"] == {"search": True, "track": True}
+
+
+@pytest.mark.parametrize(
+    "as_of, expect_any",
+    [
+        ("2026-12-31", {"met", "missed"}),  # every deadline of the plan has passed
+        ("2023-06-30", {"on_track", "at_risk", "not_due", "met"}),  # mid-plan: deadlines ahead
+    ],
+)
+def test_commitment_statuses_come_from_tracking(corpus_client, as_of, expect_any):
+    body = corpus_client.get("/commitments", params={"size": 200, "as_of": as_of}).json()
+    assert body["as_of"] == as_of
+    statuses = body["facets"]["status"]
+    assert "unknown" not in statuses, "every commitment gets a status from policytrack.track"
+    assert sum(statuses.values()) == body["total"]
+    assert expect_any & set(statuses), statuses
+    for row in body["items"]:
+        assert row["track"]["status"] and row["track"]["explanation"]
+
+
+def test_commitments_sorted_by_gap(corpus_client):
+    body = corpus_client.get("/commitments", params={"size": 200, "sort": "gap", "as_of": "2026-12-31"}).json()
+    gaps = [abs(r["track"]["gap"]) for r in body["items"] if r["track"]["gap"] is not None]
+    assert len(gaps) >= 3 and gaps == sorted(gaps)
+
+
+@pytest.mark.parametrize("path", ["/commitments", "/export", "/search"])
+def test_unknown_status_is_422(corpus_client, path):
+    r = corpus_client.get(path, params={"status": "finished", "q": "大班额"})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "validation_error" and "finished" in err["message"] and "met" in err["message"]
+
+
+def test_commitment_detail_has_links_and_explanation(corpus_client):
+    rows = corpus_client.get("/commitments", params={"size": 200, "status": "met,missed", "as_of": "2026-12-31"}).json()["items"]
+    row = next(r for r in rows if r["track"]["latest_value"] is not None)
+    d = corpus_client.get(f"/commitments/{row['commitment']['id']}", params={"as_of": "2026-12-31"}).json()
+    assert d["track"] == row["track"]
+    assert d["links"], "a commitment with a latest value has linked figures"
+    assert {l["origin"] for l in d["links"]} <= {"auto", "confirmed", "added", "rejected"}
+    assert any(l["progress"]["value"] == row["track"]["latest_value"] for l in d["links"])
+    assert all(l["doc_title"] for l in d["links"])
+
+
+def test_search_status_filter_and_facet(corpus_client):
+    every = corpus_client.get("/search", params={"q": "大班额 目标", "size": 50}).json()
+    facet = {f["value"]: f["count"] for f in every["facets"]["status"]}
+    assert facet, "status facet is filled from tracking"
+    status, count = max(facet.items(), key=lambda kv: kv[1])
+    only = corpus_client.get("/search", params={"q": "大班额 目标", "status": status, "size": 50}).json()
+    assert only["total"] == count
+    assert all(r["type"] == "commitment" and r["status"] == status for r in only["results"])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx"])
+@pytest.mark.parametrize("kind", ["all", "audit"])
+def test_export_formats(corpus_client, fmt, kind):
+    r = corpus_client.get("/export", params={"format": fmt, "kind": kind, "as_of": "2026-12-31"})
+    assert r.status_code == 200, r.text
+    assert f"policytrack-{kind}-2026-12-31.{fmt}" in r.headers["content-disposition"]
+    n_commitments = corpus_client.get("/health").json()["commitments"]
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in r.text.splitlines()]
+        if kind == "all":
+            types = {x["type"] for x in rows}
+            assert types == {"commitment", "progress", "link"}
+        else:
+            assert len(rows) == n_commitments and all(x["status"] and x["explanation"] for x in rows)
+    elif fmt == "csv":
+        import csv as _csv
+
+        rows = list(_csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert rows and ("status" in rows[0] if kind == "audit" else "type" in rows[0])
+    else:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(io.BytesIO(r.content))
+        if kind == "all":
+            assert wb.sheetnames == ["commitment", "progress", "link"]
+        else:
+            assert wb.sheetnames[0] == "汇总" and len(wb.sheetnames) >= 2
+
+
+def test_export_audit_filters(corpus_client):
+    rows = [json.loads(x) for x in corpus_client.get(
+        "/export", params={"format": "jsonl", "kind": "audit", "status": "missed", "as_of": "2026-12-31"}).text.splitlines()]
+    assert rows and all(x["status"] == "missed" for x in rows)
+
+
+def test_export_bad_format_is_422(corpus_client):
+    r = corpus_client.get("/export", params={"format": "pdf"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("rtype", ["commitment", "progress", "link"])
+def test_committed_schemas_served(corpus_client, rtype):
+    schema = corpus_client.get(f"/schema/{rtype}").json()
+    assert schema["$id"].endswith(f"{rtype}.json") and "properties" in schema
+
+
+def test_link_decisions_change_tracking(corpus_client, tmp_path):
+    c = _writable_copy(corpus_client, tmp_path / "links")
+    rows = c.get("/commitments", params={"size": 200, "as_of": "2026-12-31"}).json()["items"]
+    row = next(r for r in rows if r["track"]["latest_value"] is not None)
+    cid = row["commitment"]["id"]
+    before = c.get(f"/commitments/{cid}", params={"as_of": "2026-12-31"}).json()
+    auto = [l for l in before["links"] if l["origin"] == "auto"]
+    # reject every automatic link: nothing is left to judge, so the status becomes no_data
+    for l in auto:
+        r = c.post(f"/commitments/{cid}/links", headers=_auth(), json={"action": "reject", "progress_id": l["progress"]["id"], "note": "复核"})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"commitment_id": cid, "progress_id": l["progress"]["id"], "action": "reject", "stored": True}
+    after = c.get(f"/commitments/{cid}", params={"as_of": "2026-12-31"}).json()
+    assert {l["origin"] for l in after["links"]} == {"rejected"}
+    assert after["track"]["status"] == "no_data" and after["track"]["latest_value"] is None
+    # confirm one back: it counts again
+    r = c.post(f"/commitments/{cid}/links", headers=_auth(), json={"action": "confirm", "progress_id": auto[0]["progress"]["id"]})
+    assert r.status_code == 200
+    again = c.get(f"/commitments/{cid}", params={"as_of": "2026-12-31"}).json()
+    assert again["track"]["latest_value"] == auto[0]["progress"]["value"]
+    assert "confirmed" in {l["origin"] for l in again["links"]}
+    # the export carries the decisions
+    links = [json.loads(x) for x in c.get("/export", params={"format": "jsonl"}).text.splitlines()]
+    mine = {(x["progress_id"], x["origin"]) for x in links if x["type"] == "link" and x["commitment_id"] == cid}
+    assert (auto[0]["progress"]["id"], "confirmed") in mine
+
+
+def test_link_add_a_figure_the_linker_missed(corpus_client, tmp_path):
+    c = _writable_copy(corpus_client, tmp_path / "add")
+    rows = c.get("/commitments", params={"size": 200, "status": "no_data"}).json()["items"]
+    cid = rows[0]["commitment"]["id"]
+    pid = c.get("/progress", params={"size": 1}).json()["items"][0]["progress"]["id"]
+    r = c.post(f"/commitments/{cid}/links", headers=_auth(), json={"action": "add", "progress_id": pid})
+    assert r.status_code == 200
+    d = c.get(f"/commitments/{cid}").json()
+    assert any(l["progress"]["id"] == pid and l["origin"] == "added" for l in d["links"])
+
+
+@pytest.mark.parametrize(
+    "which, code",
+    [
+        ("unknown-commitment", 404),
+        ("unknown-progress", 404),
+        ("progress-as-commitment", 422),
+        ("commitment-as-progress", 422),
+    ],
+)
+def test_link_errors(corpus_client, which, code):
+    cid = corpus_client.get("/commitments", params={"size": 1}).json()["items"][0]["commitment"]["id"]
+    pid = corpus_client.get("/progress", params={"size": 1}).json()["items"][0]["progress"]["id"]
+    c_, p_ = {"unknown-commitment": ("cnope", pid), "unknown-progress": (cid, "pnope"),
+              "progress-as-commitment": (pid, pid), "commitment-as-progress": (cid, cid)}[which]
+    r = corpus_client.post(f"/commitments/{c_}/links", headers=_auth(), json={"action": "confirm", "progress_id": p_})
+    assert r.status_code == code, r.text
+    assert r.json()["error"]["code"] == {404: "not_found", 422: "validation_error"}[code]
+
+
+_STATS_CSV = ("region,indicator,year,value,unit,source\n"
+              "青禾县,学前三年毛入园率,2024,96.1,%,2024年青禾县统计公报\n"
+              "青禾县,没有这个指标,2024,1,%,x\n"
+              "青禾县,学前三年毛入园率,二〇二四,96,%,x\n")
+
+
+def test_progress_import_and_reimport(corpus_client, tmp_path):
+    c = _writable_copy(corpus_client, tmp_path / "import")
+    before = c.get("/progress", params={"size": 1}).json()["total"]
+    r = c.post("/progress/import", headers=_auth(), files={"file": ("统计.csv", _STATS_CSV.encode("utf-8"), "text/csv")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["imported"] == 1
+    assert [x["row"] for x in body["rejected"]] == [3, 4]
+    assert "没有这个指标" in body["rejected"][0]["reason"] and "year" in body["rejected"][1]["reason"]
+    rows = c.get("/progress", params={"size": 200, "year": 2024, "region": "青禾县"}).json()["items"]
+    mine = [x for x in rows if x["progress"]["doc"] == "import:统计.csv"]
+    assert len(mine) == 1 and mine[0]["progress"]["value"] == 96.1 and mine[0]["doc_title"] == "2024年青禾县统计公报"
+    # the same file again updates, never duplicates
+    c.post("/progress/import", headers=_auth(), files={"file": ("统计.csv", _STATS_CSV.encode("utf-8"), "text/csv")})
+    assert c.get("/progress", params={"size": 1}).json()["total"] == before + 1
+    assert not list((tmp_path / "import" / "uploads").rglob("*.csv"))
+
+
+def test_progress_import_xlsx(corpus_client, tmp_path):
+    import openpyxl
+
+    c = _writable_copy(corpus_client, tmp_path / "xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [("地区", "指标", "年份", "数值", "单位", "来源"), ("青禾县", "学前三年毛入园率", 2024, 96.5, "%", "年鉴")]:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = c.post("/progress/import", headers=_auth(), files={"file": ("stats.xlsx", buf.getvalue(), "application/octet-stream")})
+    assert r.status_code == 200 and r.json() == {"imported": 1, "rejected": []}
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        (b"foo,bar\n1,2\n", "missing column"),
+        (b"", "empty"),
+    ],
+)
+def test_progress_import_unreadable_file_is_422(corpus_client, tmp_path, content, needle):
+    c = _writable_copy(corpus_client, tmp_path / "bad")
+    r = c.post("/progress/import", headers=_auth(), files={"file": ("bad.csv", content, "text/csv")})
+    assert r.status_code == 422
+    msg = r.json()["error"]["message"]
+    assert msg.startswith("bad.csv:") and needle in msg and "/" not in msg.split(":")[0]
+
+
+def test_progress_import_over_limit_is_413(tmp_path):
+    c = _client(tmp_path, max_upload_bytes=500)
+    r = c.post("/progress/import", headers=_auth(), files={"file": ("big.csv", _STATS_CSV.encode() * 20, "text/csv")})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+
+
+def test_progress_lists_import_and_filters(corpus_client):
+    body = corpus_client.get("/progress", params={"size": 200, "indicator": "学前三年毛入园率"}).json()
+    assert body["total"] >= 2 and all("学前三年毛入园率" in r["progress"]["indicator"] or
+                                      r["progress"]["indicator_id"] == "学前三年毛入园率" for r in body["items"])
+
+
+# ---------------------------------------------------------------- serve --demo
+
+
+def test_demo_ingest_is_idempotent_and_summarised(tmp_path):
+    why = _have_pipeline()
+    if why:
+        pytest.skip(why)
+    from policytrack.api.cli_serve import ingest_demo, summary_lines
+
+    first = ingest_demo(tmp_path, CORPUS)
+    n_files = sum(first["outcomes"].values())
+    assert first["outcomes"]["ingested"] == n_files >= 5 and not first["errors"]
+    second = ingest_demo(tmp_path, CORPUS)
+    assert second["outcomes"] == {"unchanged": n_files}
+    assert (second["documents"], second["commitments"], second["progress"]) == (
+        first["documents"], first["commitments"], first["progress"])
+    text = "\n".join(summary_lines(second))
+    assert f"{second['documents']} documents" in text and f"{second['commitments']} commitments" in text
+    assert "status today:" in text and sum(second["statuses"].values()) == second["commitments"]
+
+
+def test_demo_without_corpus_is_a_clear_error(tmp_path):
+    from policytrack.api.cli_serve import bundled_corpus
+
+    with pytest.raises(FileNotFoundError) as e:
+        bundled_corpus([tmp_path / "nowhere", tmp_path])
+    assert "bundled corpus not found" in str(e.value) and str(tmp_path / "nowhere") in str(e.value)
+
+
+def test_demo_corpus_found_in_checkout():
+    from policytrack.api.cli_serve import bundled_corpus
+
+    if not CORPUS.is_dir():
+        pytest.skip("not a source checkout")
+    assert bundled_corpus() in (CORPUS, Path(__import__("os").environ.get("POLICYTRACK_CORPUS", CORPUS)))
