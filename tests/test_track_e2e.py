@@ -27,10 +27,22 @@ EXPECTED = [  # (row, words in indicator/quote, target value or None, status 202
     ("P6", "残疾儿童少年入学率", 97, "met", "met", "97.6%"),
     ("P8", "小学生均公用经费", 800, "at_risk", "missed", "735元"),
     ("P9", "初中生均公用经费", 1000, "no_data", "no_data", "880元"),
+    ("P7", "56人以上大班额比例", 0, "met", "met", "消除了56人以上大班额"),
     ("P10", "本科以上学历比例", 80, "on_track", "missed", "76.4%"),
+    ("S2", "56人以上大班额比例", 3, "met", "met", "2.85%"),
     ("S1", "普惠性幼儿园覆盖率", 80, "met", "met", "81.5%"),
     ("S3", "消除56人以上大班额", None, "met", "met", "消除了56人以上大班额"),
     ("S13", "特殊教育学校", None, "met", "met", "投入使用"),
+]
+
+SCHEME = "青禾县义务教育扩容提质实施方案"
+SCHEME_EXPECTED = [  # the 实施方案's rows of STORY.md's S table: (row, words, target value, mid, late, says)
+    ("S2", "56人以上大班额比例", 3, "met", "met", "2.85%"),
+    ("S4", "5所", 5, "met", "met", "全部完工"),
+    ("S8", "资源教室覆盖率", 50, "met", "met", "逾期完成"),
+    ("S9", "编制核定", None, "met", "met", "年底前完成"),
+    ("S10", "招聘中小学教师", 120, "met", "met", "2023年138人"),
+    ("S11", "专项资金", 5000, "met", "met", "2023年5200万元"),
 ]
 
 
@@ -168,3 +180,28 @@ def test_late_completion_and_first_reached(snapshot):
     cs = _plan_commitments(snapshot, "普惠性幼儿园覆盖率", 80)
     r = snapshot.evaluate(cs[0], date(2026, 11, 22))
     assert r.status == "met" and "2022年已达81.5%" in r.explanation and "逾期" not in r.explanation
+
+
+@pytest.mark.parametrize("row,words,value,mid,late,says", SCHEME_EXPECTED, ids=[e[0] for e in SCHEME_EXPECTED])
+def test_scheme_statuses(snapshot, row, words, value, mid, late, says):
+    cs = []
+    for c in snapshot.commitments:
+        d = snapshot.docs.get(c.doc)
+        if not d or not (d.title or "").startswith(SCHEME) or (words not in c.indicator and words not in c.quote):
+            continue
+        tv = c.target.value if c.target else None
+        if (value is None and tv is None) or (value is not None and tv is not None and abs(tv - value) < 1e-6):
+            cs.append(c)
+    assert cs, f"{row}: nothing extracted for {words}"
+    for c in cs:
+        r = snapshot.evaluate(c, AS_OF)
+        assert r.status == mid and says in r.explanation, f"{row} {c.quote}: {r.explanation}"
+        assert snapshot.evaluate(c, date(2026, 11, 22)).status == late
+
+
+def test_a_cap_is_not_met_by_a_completion_sentence(snapshot):
+    """城区义务教育学校平均班额降至44.3人 / 消除了56人以上大班额 do not prove 班额不超过45人 (STORY.md)."""
+    cs = [c for c in snapshot.commitments if c.indicator_id == "class_size" and c.target and c.target.op == "<="]
+    assert cs
+    for c in cs:
+        assert snapshot.evaluate(c, AS_OF).status != "met"

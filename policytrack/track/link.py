@@ -132,6 +132,15 @@ def resolve_indicator(r: Commitment | Progress) -> Commitment | Progress:
     return r.model_copy(update={"indicator_id": iid}) if iid else r
 
 
+def is_end_state(c: Commitment) -> bool:
+    """A target that is a state to reach rather than a level (大班额比例 0 = 全面消除,
+    覆盖率 100% = 全覆盖): a report saying it was reached is evidence for it."""
+    t = c.target
+    if t is None or t.value is None:
+        return True
+    return abs(t.value) < 1e-9 or (norm_unit(t.unit) == "%" and abs(t.value - 100) < 1e-9)
+
+
 def same_jurisdiction(c: Commitment, p: Progress) -> bool:
     if c.region and p.region and c.region != p.region:
         return False
@@ -149,7 +158,9 @@ def same_indicator(c: Commitment, p: Progress) -> bool:
         return c.indicator_id == p.indicator_id
     if c.indicator_id or p.indicator_id:
         return False  # one is catalogued and the other is not: different things
-    a, b = norm_indicator(c.indicator), norm_indicator(p.indicator)
+    # uncatalogued: the names must agree, one may carry more words than the other
+    # (公开招聘中小学教师 / 县人力资源和社会保障局、县教体局公开招聘中小学教师)
+    a, b = name_core(c.indicator), name_core(p.indicator)
     return bool(a) and a == b
 
 
@@ -164,6 +175,12 @@ def in_horizon(c: Commitment, p: Progress) -> bool:
 def link_reason(c: Commitment, p: Progress) -> str | None:
     """Why `p` counts for `c`, or None when it does not."""
     if p.unit == COMPLETION_UNIT:
+        if c.target is not None and c.target.value is not None and not is_end_state(c) and (
+                c.target.op not in ("=", ">=") or is_level(c, c.target.unit or "")):
+            # a level (覆盖率≥85%) or a cap (班额≤45人) is judged by figures, not by
+            # "提前完成…阶段目标" or "消除了大班额"; a count of projects (5所学校改扩建) may be
+            # reported done in words
+            return None
         return "completion" if _completion_matches(c, p) else None
     if c.target is None or c.target.value is None:
         return None
@@ -180,12 +197,36 @@ def link_reason(c: Commitment, p: Progress) -> str | None:
         # Counts and amounts (新建园舍面积, 招聘教师) are usually about one project or one
         # period: the catalogue's id is too coarse, so the names must agree as well, and
         # the plan's own account of the past is not progress unless it is its baseline.
-        a, b = norm_indicator(c.indicator), norm_indicator(p.indicator)
+        a, b = name_core(c.indicator), name_core(p.indicator)
         if not (a and b and (a in b or b in a)):
             return None
         if c.doc == p.doc and c.baseline is None:
             return None
     return f"indicator={c.indicator_id or norm_indicator(c.indicator)} unit={norm_unit(p.unit)} year={p.year}"
+
+
+@lru_cache(maxsize=65536)
+def name_core(indicator: str) -> str:
+    """'县财政局每年安排…专项资金' and '县财政局安排…专项资金' name the same flow: the
+    words of recurrence and accumulation say how often, not what."""
+    s = _without_departments(indicator or "")
+    s = norm_indicator(s)
+    lx = lexicon()
+    for w in [*(lx.get("recurring_words") or ()), *(lx.get("cumulative_words") or ())]:
+        s = s.replace(w, "")
+    return s
+
+
+def _without_departments(s: str) -> str:
+    """'县人力资源和社会保障局、县教体局公开招聘中小学教师' → '、公开招聘中小学教师': who did it
+    is not what was done (the extractor sometimes leaves the subject in the name)."""
+    try:
+        from policytrack.extract.departments import find_departments
+    except ImportError:
+        return s
+    for _, a, b in sorted(find_departments(s), key=lambda t: -t[1]):
+        s = s[:a] + s[b:]
+    return s
 
 
 @lru_cache(maxsize=4096)
@@ -212,7 +253,7 @@ def is_level(c: Commitment, unit: str) -> bool:
 
 
 def _key(r: Commitment | Progress) -> str:
-    return r.indicator_id or "n:" + norm_indicator(r.indicator)
+    return r.indicator_id or "n:" + name_core(r.indicator)
 
 
 def auto_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) -> list[Link]:
@@ -239,7 +280,8 @@ def auto_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) 
 
 
 # "2023年底前", "2024年9月底前", "2023年秋季开学前": when, not what.
-_WHEN = re.compile(r"(?:在|于|到)?20\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?(?:[春秋]季(?:学期)?)?(?:开学)?(?:底|末|年底)?(?:以前|前|起)?")
+_WHEN = re.compile(r"(?:在|于|到)?(?:20\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?(?:[春秋]季(?:学期)?)?(?:开学)?(?:底|末|年底)?(?:以前|前|起)?"
+                   r"|年底前|年内|年底)")
 
 
 @lru_cache(maxsize=65536)
@@ -296,6 +338,12 @@ def _completion_matches(c: Commitment, p: Progress) -> bool:
         if any(len(t) >= 3 and t in sentence for t in catalogue_terms(c.indicator_id)):
             return True
     core = core_terms(c.indicator)
+    if c.target is not None and c.target.value is not None and abs(c.target.value) < 1e-9:
+        # 大班额比例 0 is 消除大班额: the measure word is not in the sentence that says so
+        for w in lexicon().get("measure_words") or ():
+            if core.endswith(w) and len(core) - len(w) >= 3:
+                core = core[: -len(w)]
+                break
     if len(core) < 3:
         return False
     if core in sentence:

@@ -68,10 +68,23 @@ def find(spec: dict[str, Any], records: list, doc_names: dict[str, str]) -> set[
     return {r.id for r in records if _matches(spec, r, doc_names.get(r.doc, r.doc))}
 
 
+def _describe(r: Commitment | Progress | None, doc_names: dict[str, str]) -> str:
+    if r is None:
+        return "?"
+    v = (r.target.value if isinstance(r, Commitment) and r.target else getattr(r, "value", None))
+    y = getattr(r, "year", None)
+    return f"{r.id[:10]} {doc_names.get(r.doc, r.doc)[:14]} “{r.quote[:40]}” {v}{'/' + str(y) if y else ''}"
+
+
 def score(gold: dict[str, Any], commitments: list[Commitment], progress: list[Progress], links: list[Link],
           doc_names: dict[str, str], *, docs: set[str] | None = None) -> Score:
     """`docs`: only groups whose documents are all among these file names are scored."""
     s = Score()
+    by_id = {r.id: r for r in [*commitments, *progress]}
+
+    def pair(c: str, p: str) -> str:
+        return f"{_describe(by_id.get(c), doc_names)} ← {_describe(by_id.get(p), doc_names)}"
+
     auto = {(l.commitment_id, l.progress_id) for l in links if l.origin != "rejected"}
     covered: set[str] = set()
     for g in gold["groups"]:
@@ -92,7 +105,7 @@ def score(gold: dict[str, Any], commitments: list[Commitment], progress: list[Pr
                 if any((c, p) in auto for c in cs for p in ps):
                     s.found_pairs += 1
                 else:
-                    s.errors.append(f"missed: {g['name']}: {sorted(cs)[0]} ← {sorted(ps)[0]}")
+                    s.errors.append(f"missed: {g['name']}: {pair(sorted(cs)[0], sorted(ps)[0])}")
         all_c = set().union(*c_sets) if c_sets else set()
         covered |= all_c
         for c, p in auto:
@@ -102,6 +115,6 @@ def score(gold: dict[str, Any], commitments: list[Commitment], progress: list[Pr
                 s.true_pos += 1
             else:
                 s.false_pos += 1
-                s.errors.append(f"wrong: {g['name']}: {c} ← {p}")
+                s.errors.append(f"wrong: {g['name']}: {pair(c, p)}")
     s.unscored_links = sum(1 for c, _ in auto if c not in covered)
     return s

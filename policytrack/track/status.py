@@ -260,6 +260,7 @@ def evaluate(
         return res
 
     # ---- figures: one value per year; disagreeing values are a conflict
+    figures = _without_starting_points(figures)
     by_year: dict[int | None, list[Evidence]] = {}
     for e in figures:
         by_year.setdefault(e.progress.year, []).append(e)
@@ -337,6 +338,26 @@ def evaluate(
     trend = f"按{proj.from_year}—{proj.to_year}年趋势预计{proj.at_year}年达{X.fmt_value(proj.value, unit)}"
     res.explanation = f"{head}；{lat}，{gap_txt}{conflict_txt}；{trend}，{X.STATUS_PHRASE[res.status]}"
     return res
+
+
+def _without_starting_points(figures: list[Evidence]) -> list[Evidence]:
+    """大班额比例由4.6%降为2.85%: one sentence, two figures given the same year; the one
+    after 由/从 is where the year started, not a second report of where it ended."""
+    from policytrack.lexicons import load_yaml
+
+    words = tuple(load_yaml("completion.yaml").get("from_words") or ())
+    out = []
+    for e in figures:
+        p = e.progress
+        q = p.quote
+        twins = [o for o in figures if o is not e and o.progress.doc == p.doc and o.progress.quote == q
+                 and o.progress.year == p.year and o.progress.value != p.value]
+        num = X.fmt_number(p.value)
+        i = q.find(num)
+        if twins and i > 0 and any(q[:i].endswith(w) for w in words):
+            continue
+        out.append(e)
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,13 @@ class DocInfo:
     doc_type: str | None = None
     report_year: int | None = None
     pages: list[tuple[int, int, int | None]] = field(default_factory=list)  # (start, end, page)
+    sections: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, section)
+
+    def section_at(self, offset: int) -> str | None:
+        for s, e, sec in self.sections:
+            if s <= offset < e:
+                return sec
+        return None
 
     def page_at(self, offset: int) -> int | None:
         for s, e, p in self.pages:
@@ -179,9 +186,14 @@ class Tracker:
             if row.get("text"):
                 texts[row["id"]] = row["text"]
         if self._has("passages") and docs:
-            for r in self.conn.execute("SELECT doc_id, start, end, page FROM passages WHERE page IS NOT NULL ORDER BY doc_id, start"):
+            cols = {r[1] for r in self.conn.execute("PRAGMA table_info(passages)")}
+            sec = "section" if "section" in cols else "NULL"
+            for r in self.conn.execute(f'SELECT doc_id, start, "end", page, {sec} FROM passages ORDER BY doc_id, start'):
                 if r[0] in docs:
-                    docs[r[0]].pages.append((r[1], r[2], r[3]))
+                    if r[3] is not None:
+                        docs[r[0]].pages.append((r[1], r[2], r[3]))
+                    if r[4]:
+                        docs[r[0]].sections.append((r[1], r[2], r[4]))
         return docs, texts
 
     def snapshot(self) -> Snapshot:
@@ -198,7 +210,9 @@ class Tracker:
         for doc_id, text in texts.items():
             d = docs[doc_id]
             if d.doc_type == "report":
-                progress.extend(completion_statements(doc_id, text, region=d.region, report_year=d.report_year))
+                # a statement is cited like a figure: document and section
+                progress.extend(p if p.section else p.model_copy(update={"section": d.section_at(p.start)})
+                                for p in completion_statements(doc_id, text, region=d.region, report_year=d.report_year))
         commitments = [resolve_indicator(c) for c in commitments]  # type: ignore[misc]
         progress = [resolve_indicator(p) for p in progress]  # type: ignore[misc]
         regions = {d.region for d in docs.values() if d.region} | {c.region for c in commitments if c.region}
