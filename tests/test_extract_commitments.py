@@ -132,3 +132,56 @@ def test_records_are_spans_of_the_spacy_doc():
     assert sp._.record.target.value == 95
     assert sp.start_char <= sp._.record.start and sp._.record.end <= sp.end_char
     assert "学前三年毛入园率" in [t.text for t in d]  # the domain dictionary keeps the indicator whole
+
+
+# bugs caught on the seeds' misses and false positives (phrases written for the tests)
+QUALITATIVE_BUGS = [
+    # a sentence holding 小学班额不超过45人 among other clauses (search tests rely on it)
+    ("严格控制班额规模，2022年起小学班额不超过45人，初中班额不超过50人。", ["小学班额不超过45人"]),
+    # 达到…标准 is an end state
+    ("确保2023年秋季开学前，乡村学校办学条件达到省定办学标准。", ["办学条件达到省定办学标准"]),
+    # a promise inside the clause itself (确保…投入使用)
+    ("加快推进城东小学建设，确保2024年秋季投入使用。", ["确保2024年秋季投入使用"]),
+    # a named facility to be built (under a task heading)
+    ("二、重点任务\n加快教育信息化。建设县级教师发展中心。\n", ["建设县级教师发展中心"]),
+    # every member of a group sets one up
+    ("二、重点任务\n构建协同育人格局。所有公办幼儿园建立家长委员会。\n", ["所有公办幼儿园建立家长委员会"]),
+]
+NOT_COMMITMENTS = [
+    "动态掌握各校重点任务完成情况。",  # 完成 inside a noun
+    "以创建省级示范县为抓手，整体提升办学水平。",  # a means, not an end state
+    "新建项目建成后，统一移交学校管理。",  # a subordinate clause
+    "对因工作落实不到位造成不良影响的，严肃追责。",  # a condition
+    "认真执行消除大班额专项规划。",  # the name of a plan
+    "切实增强财政保障能力。",  # a process after 切实
+    "乡镇中心学校已基本实现了标准化。",  # achieved, not promised
+    "整改后仍达不到基本要求的予以取缔。",  # 达不到
+]
+
+
+@pytest.mark.parametrize("text,needles", QUALITATIVE_BUGS)
+def test_bugs_caught_found(text, needles):
+    quotes = [c.quote for c in commitments(text)]
+    for n in needles:
+        assert any(n in q for q in quotes), (n, quotes)
+
+
+@pytest.mark.parametrize("text", NOT_COMMITMENTS)
+def test_bugs_caught_not_commitments(text):
+    assert [c.quote for c in commitments(text)] == []
+
+
+@pytest.mark.parametrize("text,value", [
+    ("5年计划招聘骨干教师150名。", 150),  # 5年 is the span, not a figure
+    ("持续改善3所乡村学校办学条件，新增学位600个。", 600),  # 3所 picks the schools out
+    ("严格落实教师减负八项措施，每年培训教师2000人次。", 2000),  # 八项措施 names a set
+])
+def test_bugs_caught_single_figure(text, value):
+    c = only(text)
+    assert c.target.value == value
+
+
+def test_figure_named_as_goal_in_a_report_is_a_commitment():
+    cs = extract_text("一、2021年工作总结\n全面提升融合教育水平，实现残疾儿童入学率不低于省定标准96%的目标。\n",
+                      {"date": "2021-12-20", "doc_type": "report", "title": "2021年工作总结"}, doc="t")
+    assert [(r.type, r.target.value) for r in cs if r.type == "commitment"] == [("commitment", 96)]

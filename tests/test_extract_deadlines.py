@@ -64,6 +64,8 @@ def test_plan_end_year(title, end):
     ("截至2025年年底，全市共有", [("year", "2025-12")]),
     ("从2020年的6.46张增加到2023年的7.23张", [("year", "2020"), ("year", "2023")]),
     ("今年起，将2年新改扩建", [("start", "2022"), ("deadline", "2023")]),
+    ("争取2023年暑期开工", [("deadline", "2023-08")]),  # a holiday as a deadline means by its end
+    ("2024年寒假完成改造", [("deadline", "2024-02")]),
 ])
 def test_bugs_caught(text, expected):
     assert times(text) == expected

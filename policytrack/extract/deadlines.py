@@ -34,7 +34,7 @@ _PERIOD = re.compile(r"[“\"”「]?(十[一二三四五六七八九]|[一二�
 _YM = re.compile(
     r"(?P<pre>到|至|截至|截止|于|在|力争|争取|确保)?\s*(?P<y>(?:19|20)\d\d)\s*年\s*"
     r"(?:(?P<m>1[0-2]|0?[1-9])\s*月\s*(?:(?P<d>[0-3]?\d)\s*日)?(?P<mend>底|末|中旬|上旬|下旬)?"
-    r"|(?P<season>秋季|春季|暑期|寒假)(?:学期)?(?:开学)?"
+    r"|(?P<season>秋季|春季|暑期|暑假|寒假)(?:学期)?(?:开学)?"
     r"|(?P<yend>年底|年末|底|末))?"
     r"\s*(?P<post>前|之前|以前|起|开始|以来|完成|内)?"
 )
@@ -55,7 +55,8 @@ def _inside_title(text: str, lo: int, pos: int) -> bool:
 
 
 def _season_month(season: str) -> int:
-    return {"秋季": 9, "春季": 3, "暑期": 7, "寒假": 1}.get(season, 9)
+    """A holiday used as a deadline means by its end (暑期开工 → August), a term by its start."""
+    return {"秋季": 9, "春季": 3, "暑期": 8, "暑假": 8, "寒假": 2}.get(season, 9)
 
 
 def find_times(text: str, start: int, end: int, doc_year: int | None = None, plan_end: int | None = None) -> list[TimeExpr]:
