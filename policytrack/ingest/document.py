@@ -62,7 +62,26 @@ def assemble(
         pos += len(line) + 1
         return start
 
+    # consecutive text blocks of one page are cleaned in one call (cleaning is line by
+    # line, so the result is the same; the per-call overhead is not, on pages made of
+    # thousands of short <p>)
+    pending: list[str] = []
+    pending_page: int | None = None
+
+    def flush() -> None:
+        if pending:
+            for line in clean_lines(normalize_chars("\n".join(pending)).split("\n"), web=web):
+                add(line, pending_page)
+            pending.clear()
+
     for b in blocks:
+        if b.rows is None:
+            if pending and b.page != pending_page:
+                flush()
+            pending.append(b.text)
+            pending_page = b.page
+            continue
+        flush()
         if b.rows is not None:
             rows = [[clean_cell(c) for c in r] for r in b.rows]
             rows = [r for r in rows if any(r)]
@@ -73,9 +92,7 @@ def assemble(
                 s = add("\t".join(r), b.page)
                 t_start = s if t_start is None else t_start
             tables.append(Table(start=t_start, end=pos - 1, page=b.page, rows=rows))
-        else:
-            for line in clean_lines(normalize_chars(b.text).split("\n"), web=web):
-                add(line, b.page)
+    flush()
     text = "\n".join(parts)
     outline = build_outline(text)
     meta = detect_meta(text, outline_titles=[n.title for n in outline])

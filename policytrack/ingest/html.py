@@ -10,6 +10,7 @@ else <title> without the site name) and the disclosure table (索引号, 文号,
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from policytrack.ingest.document import Block
@@ -43,17 +44,24 @@ def decode_html(data: bytes, path: Path) -> str:
     return str(best)
 
 
-def _disclosure_line(tree) -> str | None:
-    strings = [s.strip() for s in tree.xpath("//body//text()") if s.strip()]
+_DISCLOSURE_START = re.compile("|".join(_DISCLOSURE_KEYS))
+
+
+def _disclosure_line(strings: list[str]) -> str | None:
+    """strings: the page's stripped, non-empty text runs in document order."""
     found: dict[str, str] = {}
     for i, s in enumerate(strings):
-        for key in _DISCLOSURE_KEYS:
-            if s.startswith(key) and key not in found:
-                rest = s[len(key):].lstrip(" ：:").strip()
-                if not rest and i + 1 < len(strings):
-                    rest = strings[i + 1]
-                if rest and not any(rest.startswith(k) for k in _DISCLOSURE_KEYS) and len(rest) <= 60:
-                    found[key] = rest.split()[0]
+        m = _DISCLOSURE_START.match(s)
+        if m is None:
+            continue
+        key = next(k for k in _DISCLOSURE_KEYS if s.startswith(k))
+        if key in found:
+            continue
+        rest = s[len(key):].lstrip(" ：:").strip()
+        if not rest and i + 1 < len(strings):
+            rest = strings[i + 1]
+        if rest and not _DISCLOSURE_START.match(rest) and len(rest) <= 60:
+            found[key] = rest.split()[0]
     if not found:
         return None
     return " ".join(f"{k} {v}" for k, v in found.items())
@@ -92,12 +100,30 @@ _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", 
 _SKIP_TAGS = {"script", "style", "noscript", "iframe", "form", "button", "select", "input", "img"}
 
 
-def _container(tree):
-    """The single known CMS article container of the page, if there is exactly one."""
+_XPATH_LITERAL = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+@lru_cache(maxsize=1)
+def _container_xpaths() -> list[tuple[tuple[str, ...], object]]:
+    """Compiled container XPaths, each with the literals (id / class names) that must
+    appear in the page source for it to match, so most pages skip the tree search."""
+    from lxml import etree
+
     from policytrack.lexicons import load_yaml
 
+    out = []
     for xp in load_yaml("furniture.yaml").get("content_containers", []):
-        found = tree.xpath(xp)
+        lits = tuple(x.strip() for pair in _XPATH_LITERAL.findall(xp) for x in pair if x.strip())
+        out.append((lits, etree.XPath(xp)))
+    return out
+
+
+def _container(tree, source: str):
+    """The single known CMS article container of the page, if there is exactly one."""
+    for lits, xp in _container_xpaths():
+        if lits and not any(lit in source for lit in lits):
+            continue
+        found = xp(tree)
         if len(found) == 1:
             return found[0]
         if found:
@@ -177,6 +203,8 @@ def _container_blocks(el) -> list[Block]:
     out: list[Block] = []
 
     def has_block_child(e) -> bool:
+        if len(e) == 0:
+            return False
         return any(isinstance(c.tag, str) and (c.tag in _BLOCK_TAGS or c.tag == "table") for c in e.iterdescendants())
 
     def walk(e) -> None:
@@ -219,17 +247,20 @@ def read_html(path: Path, *, engine: str = "auto") -> list[Block]:
         raise IngestError(path, f"not a readable HTML page ({exc})") from None
     # read what trafilatura would prune first, then hand it the parsed tree (one parse)
     title = _title(tree)
-    line = _disclosure_line(tree)
+    body_el = tree.find(".//body")
+    strings = [t.strip() for t in (body_el if body_el is not None else tree).xpath(".//text()")]
+    strings = [t for t in strings if t]
+    line = _disclosure_line(strings)
     box = None
     if engine == "auto":
-        box = _container(tree)
+        box = _container(tree, html)
         if box is None:
             box = main_container(tree)
     if box is not None:
         body = _container_blocks(box)
         if body:
             return _with_head(body, title, line)
-    fallback = [Block(text=t) for t in tree.xpath("//body//text()") if t.strip()]
+    fallback = [Block(text=t) for t in strings]
     xml = trafilatura.extract(tree, output_format="xml", include_tables=True, include_comments=False, favor_recall=True, fast=True)
     body = _blocks_from_xml(xml) if xml else []
     if not body:  # tiny or unusual page: all text, the furniture filter does the rest

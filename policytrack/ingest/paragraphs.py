@@ -43,13 +43,15 @@ def split_paragraphs(
         for a, b in zip(cuts, cuts[1:]):
             if a == b:
                 continue
-            in_table = any(ts <= a < te for ts, te in table_spans) or "\t" in text[a:b]
-            kind = "table_row" if in_table else ("heading" if _is_heading_line(a, b, by_start) else "text")
+            in_table = "\t" in line or (table_spans and any(ts <= a < te for ts, te in table_spans))
+            kind = "table_row" if in_table else ("heading" if a in by_start and _is_heading_line(a, b, by_start) else "text")
             page = None
             if page_starts:
                 i = bisect_right(page_offsets, a) - 1
                 page = page_starts[max(i, 0)][1]
-            out.append(Paragraph(start=a, end=b, page=page, section=section_at(outline, a, starts=node_starts), kind=kind))
+            section = section_at(outline, a, starts=node_starts) if node_starts else None
+            # fields are built right here with the right types: skip re-validation
+            out.append(Paragraph.model_construct(start=a, end=b, page=page, section=section, kind=kind))
     return out
 
 
