@@ -322,12 +322,20 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 for _ in range(max(_times_hundred(text, m), _shared_by(text, c, m, len(group))) - 1):
                     out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
             # qualitative end states: clauses without figures in a promising context
+            n_before = len(out)
+            dated = [t for t in times if t.kind == "deadline" and t.explicit and not t.compare
+                     and text[t.end - 1:t.end] == "前" and t.start - sent.start <= 2]
             for c in cls:
                 if c.start in by_clause:
                     continue
                 ct = text[c.start:c.end]
-                if len(ct) < 4 or not is_standing_or_end_state(ct) or looks_process(ct):
+                if len(ct) < 4:
                     continue
+                if not is_standing_or_end_state(ct) or looks_process(ct):
+                    # 2019年8月底前，…制定时间表、路线图: a task that opens with its own date is
+                    # checkable by that date whatever its verb; one record for the sentence
+                    if not (dated and c is cls[-1] and len(out) == n_before and c.start > dated[0].end):
+                        continue
                 fake = NumberMention(c.start, c.end, c.start, c.start, 0, "", "=", ct)
                 # the clause's own words count too: 确保…投入使用 promises, 已于8月底全部完成 reports
                 score = target_score(ctx, st, text[sent.start:c.end], fake, times)
