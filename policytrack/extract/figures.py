@@ -133,6 +133,10 @@ def _times_hundred(text: str, m: NumberMention) -> int:
     return int(cn_to_number(hit.group(1)) or 1) if hit else 1
 
 
+# page furniture: file names, html remnants, catalogue numbers (11341602003165628D/2025…)
+_FURNITURE = re.compile(r"\.s?html?\b|-->|<!--|/[a-z]+property|[0-9A-Z]{12,}|\d{4}-\d\d-\d\d\s+\d+\s+\d+\s")
+
+
 _SHARED = re.compile(r"均(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
 
 
@@ -250,6 +254,17 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
         first_times: list[TimeExpr] | None = None
         for sent in sentences(text, para.start, para.end):
             st = text[sent.start:sent.end]
+            junk = list(_FURNITURE.finditer(st))
+            if junk:
+                # a web page's bylines, file names and catalogue numbers run into the first
+                # sentence of the article: keep what follows them
+                k = junk[-1].end()
+                while k < len(st) and (st[k].isspace() or st[k].isascii()):
+                    k += 1
+                if len(st) - k < 4:
+                    continue
+                sent = Piece(sent.start + k, sent.end)
+                st = text[sent.start:sent.end]
             times = find_times(text, sent.start, sent.end, ctx.report_year or ctx.doc_year, ctx.plan_end)
             if first_times is None:
                 first_times_now: list[TimeExpr] = []
