@@ -706,3 +706,15 @@ def test_demo_corpus_found_in_checkout():
     if not CORPUS.is_dir():
         pytest.skip("not a source checkout")
     assert bundled_corpus() in (CORPUS, Path(__import__("os").environ.get("POLICYTRACK_CORPUS", CORPUS)))
+
+
+def test_chart_same_year_figures_do_not_overlap():
+    """Two documents reporting different values for one year: both drawn, labels apart, one line point."""
+    import re
+
+    svg = progress_chart([Point(2022, 93.4), Point(2023, 94.3), Point(2023, 94.1)], target=91.5, unit="%", deadline="2020")
+    labels = {t: float(y) for y, t in re.findall(r'<text x="[\d.]+" y="([\d.]+)" class="value"[^>]*>([\d.]+)<', svg)}
+    assert abs(labels["94.3"] - labels["94.1"]) >= 14
+    assert svg.count("<circle") == 3
+    path = re.search(r'<path d="([^"]+)" class="series"', svg).group(1)
+    assert path.count("L") == 1  # 2022 → 2023, not a vertical jump inside 2023

@@ -88,7 +88,7 @@ def browser(server, tmp_path_factory):
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True,
+            viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True,
         )
         yield ctx
         ctx.close()

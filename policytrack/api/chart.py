@@ -101,27 +101,40 @@ def progress_chart(
         out.append(f'<text x="{sx(yr):.1f}" y="{mt + ph + 18}" class="axis" text-anchor="middle">{yr}</text>')
     if unit:
         out.append(f'<text x="{ml - 6}" y="{mt - 10}" class="axis" text-anchor="end">{escape(unit)}</text>')
+    pts = sorted(points, key=lambda p: (p.year, -p.value))
+    by_year: dict[float, list[Point]] = {}
+    for p in pts:
+        by_year.setdefault(p.year, []).append(p)
     if target is not None:
         ty = sy(target)
         out.append(f'<line x1="{ml}" x2="{ml + pw}" y1="{ty:.1f}" y2="{ty:.1f}" class="target"/>')
-        out.append(f'<text x="{ml + 4}" y="{ty - 6:.1f}" class="target-label">目标 {escape(_fmt(target))}{escape(unit)}</text>')
+        # label at the right end, on the side of the line that no nearby point label occupies
+        near = [sy(p.value) for p in pts if sx(p.year) >= ml + pw - 130]
+        above = not any(ty - 26 <= y <= ty + 4 for y in near)
+        ly = ty - 6 if above else ty + 16
+        out.append(f'<text x="{ml + pw - 6}" y="{ly:.1f}" class="target-label" text-anchor="end">'
+                   f'目标 {escape(_fmt(target))}{escape(unit)}</text>')
     if dl:
         dx = sx(dl)
         out.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{mt}" y2="{mt + ph}" class="deadline"/>')
         out.append(f'<text x="{dx - 4:.1f}" y="{mt + 14}" class="deadline-label" text-anchor="end">期限 {dl}</text>')
-    pts = sorted(points, key=lambda p: p.year)
-    if len(pts) > 1:
-        path = " ".join(f"{'M' if i == 0 else 'L'}{sx(p.year):.1f},{sy(p.value):.1f}" for i, p in enumerate(pts))
+    if len(by_year) > 1:
+        # one value per year on the line (the less favourable reading is not chosen here:
+        # disagreeing figures of one year are all drawn as points, labelled above and below)
+        line = [grp[0] for grp in by_year.values()]
+        path = " ".join(f"{'M' if i == 0 else 'L'}{sx(p.year):.1f},{sy(p.value):.1f}" for i, p in enumerate(line))
         out.append(f'<path d="{path}" class="series"/>')
-    for p in pts:
-        cls = "point baseline" if p.kind == "baseline" else "point"
-        tip = f"{int(p.year)}年 {_fmt(p.value)}{unit}" + (f"（{p.label}）" if p.label else "")
-        out.append(
-            f'<circle cx="{sx(p.year):.1f}" cy="{sy(p.value):.1f}" r="5" class="{cls}"><title>{escape(tip)}</title></circle>'
-        )
-        out.append(
-            f'<text x="{sx(p.year):.1f}" y="{sy(p.value) - 10:.1f}" class="value" text-anchor="middle">{escape(_fmt(p.value))}</text>'
-        )
+    for grp in by_year.values():
+        for k, p in enumerate(grp):
+            cls = "point baseline" if p.kind == "baseline" else "point"
+            tip = f"{int(p.year)}年 {_fmt(p.value)}{unit}" + (f"（{p.label}）" if p.label else "")
+            out.append(
+                f'<circle cx="{sx(p.year):.1f}" cy="{sy(p.value):.1f}" r="5" class="{cls}"><title>{escape(tip)}</title></circle>'
+            )
+            dy = -10 if k == 0 else 20 + 14 * (k - 1)  # the highest value above its point, the others below
+            out.append(
+                f'<text x="{sx(p.year):.1f}" y="{sy(p.value) + dy:.1f}" class="value" text-anchor="middle">{escape(_fmt(p.value))}</text>'
+            )
     if not pts:
         out.append(f'<text x="{ml + pw / 2:.1f}" y="{mt + ph / 2:.1f}" class="empty" text-anchor="middle">尚无报告数据</text>')
     out.append("</svg>")

@@ -249,8 +249,11 @@ def register_web(app: FastAPI) -> None:
             points.append(Point(c.baseline.year, c.baseline.value, "基数", "baseline"))
         for link in det.links:
             p = link.progress
-            if link.origin != "rejected" and p.year is not None:
-                points.append(Point(p.year, p.value, link.doc_title or ""))
+            if link.origin == "rejected" or p.year is None or p.unit == "完成情况":
+                continue  # completion statements (1/0) are not values on the indicator's scale
+            if any(pt.year == p.year and abs(pt.value - p.value) < 1e-9 for pt in points):
+                continue  # the plan's own baseline figure is also linked as progress
+            points.append(Point(p.year, p.value, link.doc_title or ""))
         target = c.target.value if c.target else None
         numeric = target is not None or any(not (pt.kind == "baseline") for pt in points)
         svg = None if not numeric else progress_chart(points, target=target, unit=(c.target.unit if c.target else ""), deadline=c.deadline,
