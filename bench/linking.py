@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from policytrack.models import Baseline, Commitment, Progress, Target, assign_id  # noqa: E402
 from policytrack.track import linkeval  # noqa: E402
 from policytrack.track.link import auto_links, completion_statements, refine_region, resolve_indicator  # noqa: E402
+from policytrack.track.tracker import DocInfo, build_snapshot, parse_date  # noqa: E402
 
 
 def _indicator_id(name: str, unit: str | None) -> str | None:
@@ -70,6 +71,9 @@ def gold_records(regions: dict[str, str]) -> tuple[list[Commitment], list[Progre
     return cs, ps, {d: d for d in texts}
 
 
+DOCS: dict[str, DocInfo] = {}  # of the last extracted_records() call: dates decide what can report on what
+
+
 def extracted_records(regions: dict[str, str]) -> tuple[list[Commitment], list[Progress], dict[str, str]]:
     from policytrack.extract import extract_text  # type: ignore[attr-defined]
     from policytrack.ingest import parse_file  # type: ignore[attr-defined]
@@ -79,10 +83,14 @@ def extracted_records(regions: dict[str, str]) -> tuple[list[Commitment], list[P
     cs: list[Commitment] = []
     ps: list[Progress] = []
     texts: dict[str, tuple[str, str | None]] = {}
+    DOCS.clear()
     for path in paths:
         parsed = parse_file(path)
         region = parsed.meta.region or regions.get(path.name)
         texts[path.name] = (parsed.text, region)
+        DOCS[path.name] = DocInfo(id=path.name, title=parsed.meta.title, file_name=path.name,
+                                  date=parse_date(parsed.meta.date), region=region, doc_type=parsed.meta.doc_type,
+                                  report_year=parsed.meta.report_year)
         for r in extract_text(parsed.text, parsed.meta, doc=path.name):
             if r.region is None:
                 r.region = region
@@ -103,7 +111,9 @@ def run(source: str, verbose: bool) -> bool:
     else:
         cs, ps, names = extracted_records(gold["regions"])
         docs = None
-    links = auto_links(cs, ps)
+    # the tracker's own chain (build_snapshot: automatic links, minus statements published
+    # before the promise they would report on); gold records carry no dates
+    links = auto_links(cs, ps) if source == "gold" else build_snapshot(cs, ps, DOCS).links
     s = linkeval.score(gold, cs, ps, links, names, docs=docs)
     print(f"[{source}] {len(cs)} commitments, {len(ps)} progress, {len(links)} automatic links")
     print(f"[{source}] precision {s.precision:.3f} ({s.true_pos}/{s.true_pos + s.false_pos})  "
