@@ -80,7 +80,8 @@ class StoreAccess:
         self._local = threading.local()
         self._doc_cache: dict[str, dict[str, Any]] = {}
         self._snap_lock = threading.Lock()
-        self._snap: tuple[tuple, Any] | None = None
+        self._snap: tuple[int, Any] | None = None
+        self._watch: sqlite3.Connection | None = None
         self._search_backend: Any = None
 
     @property
@@ -158,16 +159,13 @@ class StoreAccess:
 
     # ------------------------------------------------------------ tracking
 
-    def _db_key(self) -> tuple:
-        """Changes whenever a transaction commits (WAL appends, checkpoints rewrite the file)."""
-        key: list[Any] = []
-        for suffix in ("", "-wal"):
-            try:
-                st = Path(str(self.db_path) + suffix).stat()
-                key += [st.st_mtime_ns, st.st_size]
-            except FileNotFoundError:
-                key += [None, None]
-        return tuple(key)
+    def _db_key(self) -> int:
+        """SQLite's data_version on a connection that never writes: it changes whenever any
+        other connection (this server's writes, a CLI ingest in another process) commits."""
+        if self._watch is None:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            self._watch = sqlite3.connect(str(self.db_path), check_same_thread=False, timeout=10.0)
+        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def snapshot(self) -> Any:
         """The tracker's snapshot (links, decisions, imports), rebuilt only after a write.
@@ -180,8 +178,8 @@ class StoreAccess:
             from policytrack.track.tracker import Tracker
         except ImportError as exc:
             raise Unavailable(f"tracking is not available in this build: {exc}") from exc
-        key = self._db_key()
         with self._snap_lock:
+            key = self._db_key()  # read before building: a commit during the build forces a rebuild next time
             if self._snap is not None and self._snap[0] == key:
                 return self._snap[1]
             tr = Tracker(self.db_path)
@@ -189,7 +187,7 @@ class StoreAccess:
                 snap = tr.snapshot()
             finally:
                 tr.close()
-            self._snap = (self._db_key(), snap)
+            self._snap = (key, snap)
             return snap
 
     def tracker(self) -> Any:
