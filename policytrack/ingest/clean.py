@@ -92,7 +92,9 @@ def normalize_line(line: str) -> str:
     """Trim a line and collapse runs of spaces; TABs (table cell separators) stay."""
     if "\t" in line:
         return "\t".join(_SPACES.sub(" ", c).strip() for c in line.split("\t")).strip(" ")
-    return _SPACES.sub(" ", line).strip()
+    if "  " in line:  # most lines have no run of spaces: skip the regex
+        line = _SPACES.sub(" ", line)
+    return line.strip()
 
 
 def clean_lines(lines: list[str], *, web: bool = True) -> list[str]:

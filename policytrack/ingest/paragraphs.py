@@ -24,34 +24,39 @@ def split_paragraphs(
     heading_starts = sorted(n.start for n in outline)
     by_start = {n.start: n for n in outline}
     node_starts = [n.start for n in outline]
-    table_spans = [(t.start, t.end) for t in tables or []]
+    spans = sorted((t.start, t.end) for t in tables or [])
+    table_starts = [a for a, _ in spans]
+    table_ends = [b for _, b in spans]
     page_offsets = [o for o, _ in page_starts or []]
     out: list[Paragraph] = []
     pos = 0
     hi = 0
+    n_heads = len(heading_starts)
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
-        if not line.strip():
+        if not line or line.isspace():
             continue
-        cuts = [start]
-        while hi < len(heading_starts) and heading_starts[hi] < end:
-            if heading_starts[hi] > start:
-                cuts.append(heading_starts[hi])
-            hi += 1
-        cuts.append(end)
-        for a, b in zip(cuts, cuts[1:]):
-            if a == b:
-                continue
-            in_table = "\t" in line or (table_spans and any(ts <= a < te for ts, te in table_spans))
+        if hi < n_heads and heading_starts[hi] < end:  # headings start in this line: cut there
+            cuts = [start]
+            while hi < n_heads and heading_starts[hi] < end:
+                if heading_starts[hi] > start:
+                    cuts.append(heading_starts[hi])
+                hi += 1
+            cuts.append(end)
+            pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if a != b]
+        else:
+            pieces = [(start, end)]
+        tab = "\t" in line
+        for a, b in pieces:
+            in_table = tab
+            if not in_table and table_starts:
+                k = bisect_right(table_starts, a) - 1
+                in_table = k >= 0 and a < table_ends[k]
             kind = "table_row" if in_table else ("heading" if a in by_start and _is_heading_line(a, b, by_start) else "text")
-            page = None
-            if page_starts:
-                i = bisect_right(page_offsets, a) - 1
-                page = page_starts[max(i, 0)][1]
+            page = page_starts[max(bisect_right(page_offsets, a) - 1, 0)][1] if page_starts else None
             section = section_at(outline, a, starts=node_starts) if node_starts else None
-            # fields are built right here with the right types: skip re-validation
-            out.append(Paragraph.model_construct(start=a, end=b, page=page, section=section, kind=kind))
+            out.append(Paragraph(start=a, end=b, page=page, section=section, kind=kind))
     return out
 
 
