@@ -36,6 +36,7 @@ MARGIN_BAND = 0.09  # top/bottom fraction of the page where running heads and fo
 MIN_PATHS_FOR_TABLE = 4
 PARALLEL_WORKERS = 2
 PARALLEL_MIN_PAGES = 8  # below this, handing pages to the worker pool costs more than it saves
+MAX_PAGES = 5000  # a page tree claiming more is a PDF bomb (10M pages = hours of CPU), not a plan
 
 
 @dataclass
@@ -284,11 +285,25 @@ def _pool():
         import pypdfium2  # noqa: F401
 
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        _POOL = ProcessPoolExecutor(max_workers=PARALLEL_WORKERS, mp_context=ctx)
+        _POOL = ProcessPoolExecutor(max_workers=PARALLEL_WORKERS, mp_context=ctx,
+                                    initializer=_exit_with_parent, initargs=(os.getpid(),))
         import atexit
 
         atexit.register(_shutdown_pool)
     return _POOL
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A killed reader (kill -9, CPU limit) must not leave its page workers waiting forever."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _shutdown_pool() -> None:
@@ -313,6 +328,8 @@ def _read_pages(path: Path, engine: str) -> list[_Page]:
         pdf.close()
     if n == 0:
         raise IngestError(path, "PDF has no pages")
+    if n > MAX_PAGES:
+        raise IngestError(path, f"PDF claims {n} pages (limit {MAX_PAGES}); refusing a likely PDF bomb")
     if engine == "pdfplumber":
         pages = [_Page(i + 1, 0.0, 0.0, [], []) for i in range(n)]
         _read_all_with_plumber(path, pages)
