@@ -105,3 +105,21 @@ def test_cli_audit_formats(tmp_path):
     bad = run("--status", "late")
     assert bad.exit_code == 2 and "late" in bad.output
     assert run("--as-of", "yesterday").exit_code == 2
+
+
+def test_cli_audit_region_department_csv_output(tmp_path):
+    from policytrack.api.cli_track import app
+
+    db = tmp_path / "d" / "policytrack.db"
+    db.parent.mkdir()
+    build_db(db)
+    run = lambda *a: CliRunner().invoke(app, ["audit", "--data-dir", str(db.parent), "--as-of", "2024-06-30", *a])  # noqa: E731
+    out = tmp_path / "a.csv"
+    r = run("--region", "青禾县", "--department", "县财政局", "--format", "csv", "--output", str(out))
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [row["indicator"] for row in rows] == ["'=小学生均公用经费"] and rows[0]["status"] == "at_risk"
+    r = run("--region", "云岭市", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == []
+    r = run("--status", "missed,at_risk", "--format", "json")
+    assert {d["status"] for d in json.loads(r.stdout)} == {"at_risk", "missed"}

@@ -205,3 +205,31 @@ def test_a_cap_is_not_met_by_a_completion_sentence(snapshot):
     assert cs
     for c in cs:
         assert snapshot.evaluate(c, AS_OF).status != "met"
+
+
+def test_audit_and_export_on_the_corpus(snapshot, tmp_path):
+    """The auditor's list for the county, and the export validated against the committed schemas."""
+    import json
+
+    import jsonschema
+    from openpyxl import load_workbook
+
+    from policytrack.track import audit as A
+    from policytrack.track import export as E
+
+    rows = A.rows(snapshot, AS_OF, region="青禾县", statuses={"missed", "at_risk"})
+    assert rows and {r.status for r in rows} == {"missed", "at_risk"}
+    school = [r for r in rows if "城区第三小学" in (r.indicator or "") and r.status == "missed"]
+    assert school and school[0].source_document and school[0].explanation
+    assert all(r.departments for r in A.rows(snapshot, AS_OF, department="县教体局"))
+    out = tmp_path / "audit.xlsx"
+    A.to_xlsx(A.rows(snapshot, AS_OF), out, as_of=AS_OF)
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == "汇总" and len(wb.sheetnames) > 2
+    for ws in wb.worksheets[1:]:
+        assert ws.freeze_panes == "A2"
+    schemas = {k: json.loads((E.SCHEMA_DIR / f"{k}.json").read_text(encoding="utf-8")) for k in ("commitment", "progress", "link")}
+    lines = [json.loads(l) for l in E.to_jsonl(snapshot).splitlines()]
+    assert {l["type"] for l in lines} == {"commitment", "progress", "link"}
+    for rec in lines:
+        jsonschema.validate(rec, schemas[rec["type"]])
