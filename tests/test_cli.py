@@ -272,3 +272,60 @@ def test_recursive(tmp_path: Path):
     deep = json.loads(run("ingest", str(top), "-r", "--json", "--workers", "1", "--data-dir", str(tmp_path / "b")).stdout)
     assert sorted(Path(o["path"]).name for o in flat) == ["plan.txt", "report.html"]
     assert sorted(Path(o["path"]).name for o in deep) == ["plan.txt", "report.html", "report2.html"]
+
+
+# ---------------------------------------------------------------- every failure mode in one batch
+
+
+def test_every_failure_mode_reported_and_batch_goes_on(tmp_path: Path):
+    """Scanned, encrypted, truncated, empty, garbage and oversize files each fail with
+    their own one-line reason, are recorded for `docs list --failed`, and the good files
+    of the same batch are stored."""
+    from tests.ingest_fixtures import make_pdf, make_scanned_pdf
+
+    d = tmp_path / "docs"
+    files = write_corpus(d)
+    files["bad"].unlink()
+    files["empty"].unlink()
+    make_scanned_pdf(d / "scan.pdf")
+    make_pdf(d / "locked.pdf", encrypt="secret")
+    whole = make_pdf(tmp_path / "whole.pdf", repeat=3).read_bytes()
+    (d / "cut.pdf").write_bytes(whole[: len(whole) // 2])
+    (d / "empty.docx").write_bytes(b"")
+    (d / "garbage.html").write_bytes(bytes(range(256)) * 64)  # binary with a document extension
+    (d / "garbage.docx").write_bytes(bytes(range(256)) * 64)
+    (d / "big.txt").write_text(PLAN * 3000, encoding="utf-8")  # ~0.6 MB, over the 0.3 MB limit below
+    data = str(tmp_path / "data")
+    res = run("ingest", str(d), "--max-size", "0.3", "--workers", "1", "--data-dir", data, code=1)
+    assert "2 ingested" in res.stdout and "7 failed" in res.stdout
+    failed = {r["file_name"]: r["reason"] for r in json.loads(run("docs", "list", "--failed", "--json", "--data-dir", data).stdout)}
+    expected = {
+        "scan.pdf": "no text layer (scanned document?)",
+        "locked.pdf": "encrypted PDF",
+        "cut.pdf": "truncated or damaged PDF",
+        "empty.docx": "empty file",
+        "garbage.html": "binary content, not an HTML page",
+        "garbage.docx": "DOCX",
+        "big.txt": "file too large",
+    }
+    assert set(failed) == set(expected)
+    for name, part in expected.items():
+        reason = failed[name]
+        assert reason and "\n" not in reason and part in reason, (name, reason)
+    listed = {r["file_name"] for r in json.loads(run("docs", "list", "--json", "--data-dir", data).stdout)}
+    assert listed == {"plan.txt", "report.html"}
+
+
+def test_data_dir_and_size_limit_from_environment(tmp_path: Path, monkeypatch):
+    files = write_corpus(tmp_path / "docs")
+    data = tmp_path / "from-env"
+    monkeypatch.setenv("POLICYTRACK_DATA", str(data))
+    monkeypatch.setenv("POLICYTRACK_MAX_FILE_BYTES", "200")  # smaller than plan.txt
+    res = run("ingest", str(files["plan"]), "--workers", "1", code=1)
+    assert "file too large" in res.stdout
+    assert (data / "policytrack.db").exists()
+    monkeypatch.delenv("POLICYTRACK_MAX_FILE_BYTES")
+    run("ingest", str(files["plan"]), "--workers", "1")
+    rows = json.loads(run("docs", "list", "--json").stdout)
+    assert [r["file_name"] for r in rows] == ["plan.txt"]
+    assert json.loads(run("docs", "list", "--failed", "--json").stdout) == []  # the later success clears it

@@ -133,6 +133,19 @@ def test_main_container(body, expected):
     assert (el.get("id") if el is not None else None) == expected
 
 
+def test_html_utf16_with_bom(tmp_path):
+    p = make_html(tmp_path / "u16.html", charset="utf-16")
+    assert p.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    doc = parse_file(p)
+    assert TABLE_ROW in doc.text.split("\n") and doc.meta.doc_number == "某政办发〔2023〕12号"
+
+
+def test_html_binary_garbage(tmp_path):
+    p = tmp_path / "junk.html"
+    p.write_bytes(bytes(range(256)) * 64)
+    assert _err(p) == "junk.html: binary content, not an HTML page"
+
+
 def test_html_gbk_without_declared_charset(tmp_path):
     doc = parse_file(make_html(tmp_path / "nodecl.html", charset="gbk", declare=False))
     assert "学前三年毛入园率" in doc.text

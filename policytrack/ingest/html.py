@@ -24,6 +24,13 @@ _DISCLOSURE_KEYS = ("索引号", "文号", "发文字号", "发布机构", "发�
 def decode_html(data: bytes, path: Path) -> str:
     """Declared charset first (GB family decoded as GB18030, its superset), then UTF-8,
     then GB18030, then detection."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise IngestError(path, "damaged UTF-16 HTML page") from None
+    if b"\x00" in data[:4096]:
+        raise IngestError(path, "binary content, not an HTML page")
     m = _META_CHARSET.search(data[:4096])
     tried = []
     if m:
