@@ -64,6 +64,10 @@ def test_csv_and_xlsx(snap, tmp_path):
     wb = load_workbook(out)
     assert wb.sheetnames == ["commitment", "progress", "link"]
     assert wb["commitment"].freeze_panes == "A2" and wb["link"].max_row >= 2
+    for ws in wb.worksheets:  # formula injection neutralised in the XLSX too
+        for row in ws.iter_rows():
+            for c in row:
+                assert not (isinstance(c.value, str) and c.value[:1] in ("=", "+", "-", "@")), c.coordinate
 
 
 def test_cli_export(tmp_path):
