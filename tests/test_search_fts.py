@@ -37,13 +37,36 @@ def names(r) -> str:
 
 def test_big_class_commitments_including_concept_only_ones(fts):
     resp = fts.search(SearchRequest(q="大班额 目标", size=10))
-    quotes = [r.quote or "" for r in resp.results if r.type == "commitment"]
+    def shown(r):  # a result shows its record and the other records of the same sentence
+        return [r.quote or "", *(a["quote"] or "" for a in r.also)]
+
+    quotes = [q for r in resp.results if r.type == "commitment" for q in shown(r)]
     # none of these say 大班额: they are found through their indicator_id
     for needle in ("小学班额不超过45人", "化解2000人以上大校额", "85%以上的班额达到国家认定标准"):
         assert any(needle in q for q in quotes), needle
-    concept_hit = next(r for r in resp.results if r.quote and "化解2000人以上大校额" in r.quote)
+    concept_hit = next(r for r in resp.results if any("化解2000人以上大校额" in q for q in shown(r)))
     assert any(w.startswith("concept: 大班额") for w in concept_hit.why)
+    assert "化解<mark>2000人以上大校额</mark>" in concept_hit.snippet  # the sentence, related word marked
     assert resp.results[0].type == "commitment"  # 目标 boosts commitments
+
+
+@pytest.mark.parametrize("text, start, end, sentence", [
+    ("甲。到2020年消除大班额;到2022年班额不超过45人。乙", 2, 14, "到2020年消除大班额;到2022年班额不超过45人。"),
+    ("第一句\n表格行\t95\n", 4, 7, "表格行\t95\n"),
+    ("没有句号的文字", 2, 4, "没有句号的文字"),
+])
+def test_sentence_span(text, start, end, sentence):
+    from policytrack.search.results import sentence_span
+
+    s, e = sentence_span(text, start, end)
+    assert text[s:e] == sentence
+
+
+def test_one_result_per_sentence(fts):
+    resp = fts.search(SearchRequest(q="大班额 目标", size=50))
+    keys = [(r.doc, r.context) for r in resp.results if r.type == "commitment" and r.context]
+    assert len(keys) == len(set(keys))
+    assert any(r.also for r in resp.results)
 
 
 def test_progress_intent(fts):

@@ -25,7 +25,7 @@ from typing import Any
 from .backend import SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, parse_query
 from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
-from .results import collapse_sentences, hit_passes, rank, sentence_span
+from .results import collapse_sentences, demote_covered, hit_passes, rank, sentence_span
 from .storeview import DocInfo, StoreView, _q
 
 
@@ -248,6 +248,9 @@ class FtsBackend:
         ranked = collapse_sentences(rank(hits), self._sentence_keys(hits, cache))
         total = len(ranked)
         start = (req.page - 1) * req.size
+        if not pq.empty:  # only the top of the list can change order
+            top = ranked[:start + req.size + 50]
+            ranked = demote_covered(top, self._spans([h.key for h in top if h.rec is None])) + ranked[len(top):]
         page = ranked[start:start + req.size]
         for h in page:
             if h.rec is not None and h.context is None:
@@ -262,6 +265,14 @@ class FtsBackend:
             semantic_used=semantic_used, mode=req.mode, backend=self.name, query=understood,
             took_ms=round((time.perf_counter() - t0) * 1000, 2),
         )
+
+    def _spans(self, keys: list[int]) -> dict[int, tuple[int, int]]:
+        view = self._cache().view
+        if not keys or view is None or "start" not in view.p_cols or "end" not in view.p_cols:
+            return {}
+        sql = (f"SELECT rowid, {_q(view.p_cols['start'])}, {_q(view.p_cols['end'])} FROM passages "
+               f"WHERE rowid IN ({','.join('?' * len(keys))})")
+        return {r[0]: (r[1], r[2]) for r in self._conn().execute(sql, keys) if r[1] is not None and r[2] is not None}
 
     def _doc_text(self, doc: str, cache: _Cache) -> str:
         texts = cache.texts

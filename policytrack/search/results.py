@@ -64,6 +64,29 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     return s, (min(ends) + 1 if ends else len(text))
 
 
+# A passage holding a record already listed above it repeats what the reader has seen
+# (the record shows its sentence); it keeps this share of its score, so passages with
+# something new (a sentence no record came from) come first.
+COVERED_PASSAGE = 0.5
+
+
+def demote_covered(ranked: list[Hit], spans: dict[int, tuple[int, int]]) -> list[Hit]:
+    """Re-rank `ranked` after demoting passages that contain a higher-ranked record."""
+    shown: dict[str, list[tuple[int, int]]] = {}
+    changed = False
+    for h in ranked:
+        if h.rec is not None:
+            st, en = h.rec.get("start"), h.rec.get("end")
+            if isinstance(st, int) and isinstance(en, int):
+                shown.setdefault(h.doc, []).append((st, en))
+        elif h.key in spans:
+            ps, pe = spans[h.key]
+            if any(ps <= st and en <= pe for st, en in shown.get(h.doc, ())):
+                h.score *= COVERED_PASSAGE
+                changed = True
+    return rank(ranked) if changed else ranked
+
+
 def collapse_sentences(ranked: list[Hit], key_of: Callable[[Hit], Any]) -> list[Hit]:
     """One result per source sentence: records extracted from the same sentence of the same
     document (到2020年基本消除56人以上大班额 and the plan it belongs to) are one hit, the best
@@ -127,6 +150,9 @@ def hit_passes(hit: Hit, req: SearchRequest, docs: dict[str, DocInfo], indicator
     """Record- and region-level filters (document-level ones are applied before)."""
     if req.region:
         r = region_of(hit, docs)
+        if r is None:  # nothing says where: a document *about* a place names it in its title
+            d = docs.get(hit.doc)  # (关于青禾县…的中期督导报告, issued by the city)
+            r = d.title if d else None
         if not r or req.region not in r:
             return False
     if hit.rec is None:
@@ -213,13 +239,28 @@ def normalise(scores: dict[int, float]) -> dict[int, float]:
     return {k: (v / top if top > 0 else 0.0) for k, v in scores.items()}
 
 
+# A record that states a deadline and a measurable target tells the reader more than a
+# heading (2.全面消除大班额) or a bare table label matching the same words; among equally
+# matching records it goes first.  Small: it reorders ties, never outweighs the words.
+INFORMATIVE_BOOST = 0.08
+
+
+def informative(rec: dict[str, Any]) -> int:
+    """How many of deadline / target value / departments the record states."""
+    t = rec.get("target") if isinstance(rec.get("target"), dict) else {}
+    return sum(bool(x) for x in (rec.get("deadline") or rec.get("year"),
+                                 (t or {}).get("value") is not None or rec.get("value") is not None,
+                                 rec.get("departments")))
+
+
 def boost(hits: Iterable[Hit], pq: ParsedQuery) -> None:
-    """Intent words raise one record type (目标 → commitments, 进展 → progress)."""
-    if pq.intent is None:
-        return
-    b = intent_boost()
+    """Intent words raise one record type (目标 → commitments, 进展 → progress); informative
+    records rise a little among equals."""
+    b = intent_boost() if pq.intent is not None else 1.0
     for h in hits:
-        if h.type == pq.intent:
+        if h.rec is not None:
+            h.score *= 1.0 + INFORMATIVE_BOOST * informative(h.rec)
+        if pq.intent is not None and h.type == pq.intent:
             h.score *= b
 
 
