@@ -52,6 +52,14 @@ RULES = [
      P(indicator="新建园舍面积", unit="平方米", value=5065.1), False),
     ("count with same words, other document", C(indicator="小学生均公用经费", unit="元", value=800.0, baseline=(2020, 680)),
      P(indicator="小学生均公用经费", unit="元", value=720.0), True),
+    ("per-head amount: a level, whatever words surround it", C(indicator="小学生均公用经费不低于每生每年", unit="元", value=800.0, iid="f"),
+     P(indicator="小学生均公用经费提高到每生每年", unit="元", value=720.0, iid="f"), True),
+    ("the department in a figure's name is not what was done", C(indicator="每年公开招聘中小学教师", unit="人", value=120.0, baseline=None),
+     P(indicator="县人力资源和社会保障局、县教体局公开招聘中小学教师", unit="人", value=126.0), True),
+    ("completion sentence for a level target", C(),
+     P(unit="完成情况", value=1.0, quote="普惠性幼儿园覆盖率达到81.5%，提前完成规划确定的阶段目标"), False),
+    ("completion sentence for an elimination (0) target", C(indicator="56人以上大班额比例", value=0.0, baseline=None),
+     P(indicator="x", unit="完成情况", value=1.0, quote="2023年秋季学期开学时，全县消除了56人以上大班额。", year=2023), True),
     ("plan's own past flow is not progress", C(indicator="新建幼儿园", unit="所", value=4.0, baseline=None, doc="d"),
      P(indicator="新建幼儿园", unit="所", value=1.0, doc="d", year=2020), False),
 ]
@@ -234,3 +242,16 @@ def test_linking_scales_with_records_not_their_product(monkeypatch):
     links = auto_links(cs, ps)
     assert calls["n"] < len(cs) * len(ps) / 50  # 200 names: about 1/200 of the product
     assert links and all(link_reason(next(c for c in cs if c.id == l.commitment_id), next(p for p in ps if p.id == l.progress_id)) for l in links[:20])
+
+
+@pytest.mark.parametrize("indicator,quote,unit,expected", [
+    ("公办园在园幼儿", "公办园在园幼儿占比为45.0%", "%", "public_kindergarten_share"),  # name cut short by extraction
+    ("公办幼儿园在园幼儿", "公办幼儿园在园幼儿占比为44.1%", "%", "public_kindergarten_share"),
+    ("高于全市平均水平（", "高于全市平均水平（95.9%）", "%", None),
+])
+def test_unresolved_indicator_repaired_from_the_quote(indicator, quote, unit, expected):
+    pytest.importorskip("policytrack.extract.indicators")
+    from policytrack.track.link import resolve_indicator
+
+    p = assign_id(Progress(doc="r", quote=quote, start=0, end=len(quote), indicator=indicator, value=45.0, unit=unit, year=2023))
+    assert resolve_indicator(p).indicator_id == expected

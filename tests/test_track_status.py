@@ -176,3 +176,39 @@ def test_recurring_obligation_judged_each_year(history, status, says):
                    kind="quantitative", target=Target(value=120.0, unit="人", op=">="), start_date="2022")
     r = evaluate(c, [E(y, v, unit="人", doc=f"r{y}") for y, v in history], AS_OF)
     assert r.status == status and says in r.explanation, r.explanation
+
+
+@pytest.mark.parametrize("history,status,says", [
+    ([(2021, 96.0), (2022, 96.4), (2023, 96.9)], "missed", "2023年未达到，差0.1个百分点"),
+    ([(2022, 97.2), (2023, 97.5)], "met", "最近一年已达标"),
+    ([(2022, 96.5), (2023, 97.1)], "met", "其中2022年未达到"),
+])
+def test_standing_rule_judged_by_the_latest_year(history, status, says):
+    """巩固率保持在97%以上: no deadline, in force every year (STORY.md's standing rule)."""
+    c = Commitment(id="c", doc="plan", quote="九年义务教育巩固率保持在97%以上", start=0, end=5, indicator="九年义务教育巩固率",
+                   kind="quantitative", target=Target(value=97.0, unit="%", op=">="))
+    r = evaluate(c, [E(y, v, doc=f"r{y}") for y, v in history], AS_OF, issued=date(2021, 6, 18))
+    assert r.status == status and says in r.explanation and "持续保持" in r.explanation, r.explanation
+
+
+def test_starting_point_of_a_change_is_not_a_conflict():
+    """大班额比例由4.6%降为2.85%: both figures came out with the year 2022; 4.6 is where it started."""
+    q = "大班额比例由4.6%降为2.85%"
+    a, b = E(2022, 4.6, doc="r22"), E(2022, 2.85, doc="r22")
+    a.progress.quote = b.progress.quote = q
+    r = evaluate(C(op="<=", value=3.0, deadline="2022"), [a, b], AS_OF)
+    assert (r.status, r.latest_value, r.conflict) == ("met", 2.85, False), r.explanation
+
+
+def test_two_documents_disagreeing_is_still_a_conflict():
+    r = evaluate(C(baseline=(2020, 91.5)), [E(2023, 94.3, doc="html", title="2023年工作总结", section="一、（一）"),
+                                           E(2023, 94.1, doc="dudao", title="中期督导报告", section="二、（一）")], AS_OF)
+    assert r.conflict and r.latest_value == 94.1  # shown, and judged on the less favourable figure
+    assert "《2023年工作总结》第一部分（一）报94.3%" in r.explanation and "《中期督导报告》第二部分（一）报94.1%" in r.explanation
+
+
+def test_met_says_when_first_reached_and_if_late():
+    r = evaluate(C(value=80.0, deadline="2023-12"), [E(2022, 81.5, title="2022年工作总结"), E(2023, 86.2, title="2023年工作总结")], AS_OF)
+    assert r.status == "met" and "2022年已达81.5%（《2022年工作总结》第一部分（八））" in r.explanation
+    r = evaluate(C(value=50.0, deadline="2022-12"), [E(2022, 46.0), E(2023, 52.0)], AS_OF)
+    assert r.status == "met" and r.explanation.endswith("已达标（逾期完成）")
