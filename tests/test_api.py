@@ -115,7 +115,13 @@ def test_highlighted_text_escapes_and_links():
     html = str(highlighted_text(text, spans, [0]))
     assert "<b>" not in html and "&lt;b&gt;" in html
     assert 'href="/ui/commitments/c1"' in html and "status-at_risk" in html
-    assert 'id="p1"' in html and 'id="o-0"' in html
+    assert 'id="p1"' in html and 'href="#p1"' in html and 'id="o-0"' in html
+
+
+def test_highlighted_progress_opens_its_commitment():
+    text = "2022年达到93.2%。"
+    html = str(highlighted_text(text, [Span(id="p1", type="progress", start=0, end=len(text), commitment_ids=["c9", "c2"])]))
+    assert 'href="/ui/commitments/c9"' in html and "关联2项承诺" in html
 
 
 # ---------------------------------------------------------------- errors and auth (no data needed)
@@ -348,6 +354,13 @@ def test_document_detail_has_outline_text_and_spans(corpus_client):
     assert d["spans"], "a plan must have commitment spans"
     for s in d["spans"]:
         assert 0 <= s["start"] < s["end"] <= len(d["text"])
+    reports = corpus_client.get("/documents", params={"doc_type": "report"}).json()["items"]
+    linked = [s for r in reports for s in corpus_client.get(f"/documents/{r['id']}").json()["spans"]
+              if s["type"] == "progress" and s["commitment_ids"]]
+    assert linked, "figures in reports are linked to commitments"
+    cid = linked[0]["commitment_ids"][0]
+    links = corpus_client.get(f"/commitments/{cid}").json()["links"]
+    assert linked[0]["id"] in {l["progress"]["id"] for l in links}
 
 
 def test_unknown_document_is_404(corpus_client):

@@ -227,6 +227,14 @@ def test_document_page_highlights_are_clickable(server, page):
     page.wait_for_selector("blockquote.source mark")
     assert "/ui/commitments/" in page.url
     assert page.locator("blockquote.source mark").inner_text() == quote
+    # a reported figure opens the commitment it is linked to, which lists it
+    page.go_back()
+    fig = page.locator("article.doctext a.span-progress[href^='/ui/commitments/']").first
+    fig_id = fig.get_attribute("id")
+    fig.click()
+    page.wait_for_selector("blockquote.source")
+    assert "/ui/commitments/" in page.url
+    assert page.locator(f"table.links a[href$='#{fig_id}']").count() == 1
 
 
 def test_screenshots_copied_for_readme():

@@ -371,9 +371,15 @@ def document_detail(acc: StoreAccess, doc_id: str, as_of: str) -> "DocumentDetai
     real_id = str(d.get("id") or doc_id)
     recs = acc.records(doc_id=real_id)
     statuses = track_infos(acc, [r for r in recs if isinstance(r, Commitment)], as_of)
+    linked: dict[str, list[str]] = {}
+    if tracker_available():
+        for link in acc.snapshot().links:
+            if link.origin != "rejected":
+                linked.setdefault(link.progress_id, []).append(link.commitment_id)
     spans = [
         Span(id=r.id, type=r.type, start=r.start, end=r.end, indicator=r.indicator,
-             status=statuses[r.id].status if r.id in statuses else None)
+             status=statuses[r.id].status if r.id in statuses else None,
+             commitment_ids=sorted(set(linked.get(r.id, ()))) if r.type == "progress" else [])
         for r in sorted(recs, key=lambda r: (r.start, r.end))
     ]
     return DocumentDetail(

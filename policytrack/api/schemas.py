@@ -96,6 +96,7 @@ class Span(_Model):
     end: int
     indicator: str | None = None
     status: str | None = None
+    commitment_ids: list[str] = Field(default_factory=list, description="progress: the commitments it is linked to")
 
 
 class DocumentDetail(_Model):

@@ -125,7 +125,11 @@ def highlighted_text(text: str, spans: list[Any], anchors: list[int] = ()) -> Ma
         label = TYPE_LABELS[s.type]
         status = f" status-{s.status}" if s.status else ""
         title = f"{label}：{s.indicator or ''}" + (f"（{STATUS_LABELS.get(s.status, s.status)}）" if s.status else "")
-        href = f"/ui/commitments/{s.id}" if s.type == "commitment" else f"#{s.id}"
+        # a figure opens the commitment it reports on (the first, when several), else marks itself
+        target = s.id if s.type == "commitment" else (s.commitment_ids[0] if s.commitment_ids else None)
+        href = f"/ui/commitments/{target}" if target else f"#{s.id}"
+        if s.type == "progress" and s.commitment_ids:
+            title += f"（关联{len(s.commitment_ids)}项承诺）"
         out.append(
             f'<a id="{escape(s.id)}" href="{escape(href)}" class="span span-{s.type}{status}" title="{escape(title)}">'
             f"{escape(text[s.start : s.end])}</a>"
