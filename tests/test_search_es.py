@@ -63,7 +63,7 @@ def test_filters_body():
 
 def test_aggs_and_knn_bodies():
     aggs = build_aggs()
-    assert set(aggs) == set(FACET_FIELD_MAP) and aggs["department"]["terms"]["field"] == "departments"
+    assert set(aggs) == set(FACET_FIELD_MAP) | {"groups"} and aggs["department"]["terms"]["field"] == "departments"
     knn = build_knn([0.1, 0.2], SearchRequest(q="x"), None, k=50)
     assert knn["field"] == "vector" and knn["k"] == 50 and knn["num_candidates"] >= 50 and knn["filter"]
 
@@ -96,3 +96,58 @@ def test_es_integration_index_and_search(tmp_path):
     resp = es.search(SearchRequest(q="大班额 目标"))
     assert resp.total > 0 and resp.results[0].type == "commitment"
     es.es.indices.delete(index="policytrack-test")
+
+
+def test_search_body_collapses_to_one_hit_per_sentence():
+    from policytrack.search.es import search_body
+
+    body = search_body(parse_query("大班额 目标"), SearchRequest(q="大班额 目标", page=2, size=10))
+    assert body["collapse"]["field"] == "group" and body["collapse"]["inner_hits"]["name"] == "also"
+    assert body["from_"] == 10 and body["size"] == 10 and body["track_total_hits"] is True
+    assert body["aggs"]["groups"] == {"cardinality": {"field": "group", "precision_threshold": 40000}}
+    assert body["aggs"]["type"]["aggs"]["groups"]["cardinality"]["field"] == "group"  # facet counts are groups
+    assert mappings()["mappings"]["properties"]["group"] == {"type": "keyword"}
+    json.dumps(body)
+
+
+@pytest.mark.parametrize("word, related_phrase", [("大班额", "大校额"), ("大班额", "班额")])
+def test_related_indicator_words_score_lower(word, related_phrase):
+    from policytrack.search.results import RELATED_FACTOR
+
+    should = build_query(parse_query(word), SearchRequest(q=word))["bool"]["must"][0]["bool"]["should"]
+    assert {"match_phrase": {"tokens": word}} in should
+    assert {"match_phrase": {"tokens": {"query": related_phrase, "boost": RELATED_FACTOR}}} in should
+
+
+def test_region_filter_falls_back_to_the_title_of_region_less_hits():
+    f = build_filters(SearchRequest(q="x", region="青禾县"), None)
+    region = next(c for c in f if "bool" in c and "should" in c["bool"])["bool"]["should"]
+    assert {"wildcard": {"region": {"value": "*青禾县*"}}} in region
+    assert region[1]["bool"]["must_not"] == [{"exists": {"field": "region"}}]
+    assert region[1]["bool"]["filter"] == [{"wildcard": {"title": {"value": "*青禾县*"}}}]
+
+
+def test_documents_from_store_carry_sentence_groups(tmp_path):
+    """The bulk documents: records of one sentence share a group and carry the sentence."""
+    import warnings
+
+    from policytrack.search.es import documents_from_store
+    from search_fixtures import build_store, require_shared
+
+    require_shared()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        db = build_store(tmp_path / "es.db")
+    docs = list(documents_from_store(db))
+    props = mappings()["mappings"]["properties"]
+    assert all(set(d) - {"_id"} <= set(props) for d in docs)  # dynamic: strict accepts them
+    recs = [d for d in docs if d["type"] != "passage"]
+    groups: dict[str, list[dict]] = {}
+    for d in recs:
+        groups.setdefault(d["group"], []).append(d)
+    shared = [g for g in groups.values() if len(g) > 1]
+    assert shared, "some sentence yields several records"
+    for g in shared:
+        assert len({(d["doc"], d["type"]) for d in g}) == 1
+        assert all(d["payload"]["record"]["quote"] in d["payload"]["record"]["context"] for d in g)
+    assert all(d["group"] == d["_id"] for d in docs if d["type"] == "passage")

@@ -22,7 +22,7 @@ from typing import Any
 
 from .backend import FACET_FIELDS, FacetValue, SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, intent_boost, parse_query
-from .results import CONCEPT_SCORE, RELATED_SCORE, Hit, build_result
+from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, build_result, collapse_sentences, sentence_span
 from .storeview import DocInfo
 
 DEFAULT_INDEX = "policytrack-search"
@@ -41,7 +41,9 @@ def mappings(dims: int | None = None) -> dict[str, Any]:
         "type": {"type": "keyword"},
         "doc": {"type": "keyword"},
         "rowid": {"type": "long"},
+        "group": {"type": "keyword"},  # one result per source sentence (see results.collapse_sentences)
         "region": {"type": "keyword"},
+        "title": {"type": "keyword"},  # a region filter falls back to it for hits with no region
         "issuer": {"type": "keyword"},
         "doc_type": {"type": "keyword"},
         "date": {"type": "keyword"},  # partial ISO dates (2022, 2022-05) compare as strings
@@ -63,14 +65,20 @@ def mappings(dims: int | None = None) -> dict[str, Any]:
     }
 
 
-def _alt_clause(alt: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
-    phrases = [{"match_phrase": {"tokens": " ".join(ph)}} for ph in alt if ph]
+def _alt_clause(alt: tuple[tuple[str, ...], ...], boost: float | None = None) -> dict[str, Any]:
+    if boost is None:
+        phrases = [{"match_phrase": {"tokens": " ".join(ph)}} for ph in alt if ph]
+    else:
+        phrases = [{"match_phrase": {"tokens": {"query": " ".join(ph), "boost": boost}}} for ph in alt if ph]
     return phrases[0] if len(phrases) == 1 else {"bool": {"must": phrases}}
 
 
 def group_clause(g: Group) -> dict[str, Any]:
     """One query group: any alternative's words, or (records) an indicator_id of its concept."""
-    should: list[dict[str, Any]] = [_alt_clause(a) for a in g.alternatives]
+    direct_alts = g.direct_alternatives()
+    should: list[dict[str, Any]] = [_alt_clause(a) for a in direct_alts]
+    # related indicators' words (大校额 for 大班额) score lower, as in the embedded backend
+    should += [_alt_clause(a, RELATED_FACTOR) for a in g.alternatives[len(direct_alts):]]
     direct = sorted(g.direct_ids & g.concept_ids)
     related = sorted(g.concept_ids - g.direct_ids)
     if direct:
@@ -87,8 +95,12 @@ def build_filters(req: SearchRequest, indicator_ids: set[str] | None) -> list[di
     if any(getattr(req, x) for x in ("department", "indicator", "status")):
         types = [t for t in types if t != "passage"]
     f.append({"terms": {"type": list(types)}})
-    if req.region:
-        f.append({"wildcard": {"region": {"value": f"*{req.region}*"}}})
+    if req.region:  # the hit's region, else (no region at all) the document's title names it
+        f.append({"bool": {"should": [
+            {"wildcard": {"region": {"value": f"*{req.region}*"}}},
+            {"bool": {"must_not": [{"exists": {"field": "region"}}],
+                      "filter": [{"wildcard": {"title": {"value": f"*{req.region}*"}}}]}},
+        ], "minimum_should_match": 1}})
     if req.issuer:
         f.append({"wildcard": {"issuer": {"value": f"*{req.issuer}*"}}})
     if req.doc_type:
@@ -122,13 +134,32 @@ def build_query(pq: ParsedQuery, req: SearchRequest, indicator_ids: set[str] | N
     return {"bool": q}
 
 
+# results are collapsed to one per `group` (a record's sentence; a passage is its own group),
+# so totals and facet counts are distinct groups, as in the embedded backend
+COLLAPSE = {"field": "group", "inner_hits": {"name": "also", "size": 20, "_source": ["payload"]}}
+GROUP_COUNT = {"cardinality": {"field": "group", "precision_threshold": 40000}}
+
+
 def build_aggs(size: int = 30) -> dict[str, Any]:
-    return {name: {"terms": {"field": field, "size": size}} for name, field in FACET_FIELD_MAP.items()}
+    aggs: dict[str, Any] = {name: {"terms": {"field": field, "size": size}, "aggs": {"groups": GROUP_COUNT}}
+                            for name, field in FACET_FIELD_MAP.items()}
+    aggs["groups"] = GROUP_COUNT
+    return aggs
+
+
+def _facet_count(b: dict[str, Any]) -> int:
+    return int((b.get("groups") or {}).get("value", b["doc_count"]))
 
 
 def build_knn(vector: list[float], req: SearchRequest, indicator_ids: set[str] | None, k: int = 200) -> dict[str, Any]:
     return {"field": "vector", "query_vector": list(map(float, vector)), "k": k, "num_candidates": max(k, 500),
             "filter": build_filters(req, indicator_ids)}
+
+
+def search_body(pq: ParsedQuery, req: SearchRequest, indicator_ids: set[str] | None = None) -> dict[str, Any]:
+    """Keyword arguments of the lexical `es.search` call: query, facets, one hit per sentence, page."""
+    return {"query": build_query(pq, req, indicator_ids), "aggs": build_aggs(), "collapse": COLLAPSE,
+            "from_": (req.page - 1) * req.size, "size": req.size, "track_total_hits": True}
 
 
 def make_client(settings: Any):
@@ -170,17 +201,26 @@ def documents_from_store(db_path: str | Path, vectors: dict[tuple[str, int], lis
     tokens = dict(conn.execute("SELECT rowid, tokens FROM records_fts").fetchall())
     for rowid, rec in cache.records.items():
         d = docs.get(rec["doc"]) or DocInfo(id=rec["doc"])
-        yield _es_doc(str(rec.get("type")), rowid, d, tokens.get(rowid, ""), None, rec, vectors)
+        rec = dict(rec)
+        group = None
+        st, en = rec.get("start"), rec.get("end")
+        text = fb._doc_text(rec["doc"], cache) if isinstance(st, int) and isinstance(en, int) else ""
+        if text and text[st:en] == rec.get("quote"):
+            s0, e0 = sentence_span(text, st, en)
+            group = f"s:{rec['doc']}:{rec.get('type')}:{s0}"
+            rec["context"] = fb._context(Hit(str(rec.get("type")), rowid, rec["doc"], rec=rec), cache)
+        yield _es_doc(str(rec.get("type")), rowid, d, tokens.get(rowid, ""), None, rec, vectors, group)
     fb.close()
 
 
 def _es_doc(kind: str, rowid: int, d: DocInfo, tokens: str, passage: dict | None, rec: dict | None,
-            vectors: dict[tuple[str, int], list[float]] | None) -> dict[str, Any]:
+            vectors: dict[tuple[str, int], list[float]] | None, group: str | None = None) -> dict[str, Any]:
     rec = rec or {}
+    _id = f"{'p' if passage is not None else 'r'}{rowid}"
     body: dict[str, Any] = {
-        "_id": f"{'p' if passage is not None else 'r'}{rowid}",
+        "_id": _id, "group": group or _id,
         "tokens": tokens, "type": kind, "doc": d.id, "rowid": rowid,
-        "region": rec.get("region") or d.region, "issuer": d.issuer, "doc_type": d.doc_type, "date": d.date,
+        "region": rec.get("region") or d.region, "title": d.title, "issuer": d.issuer, "doc_type": d.doc_type, "date": d.date,
         "year": d.year, "departments": list(rec.get("departments") or []), "indicator_id": rec.get("indicator_id"),
         "status": rec.get("status"), "current": d.current,
         "payload": {"passage": passage, "record": rec or None,
@@ -264,11 +304,10 @@ class EsBackend:
         semantic_used = False
         try:
             if req.mode == "lexical" or pq.empty:
-                r = self.es.search(index=self.index, query=query, aggs=build_aggs(), from_=start, size=req.size,
-                                   track_total_hits=True)
+                r = self.es.search(index=self.index, **search_body(pq, req, ind))
                 hits = [self._hit(h) for h in r["hits"]["hits"]]
-                total = int(r["hits"]["total"]["value"])
                 aggs = r.get("aggregations", {})
+                total = int(aggs.get("groups", {}).get("value", r["hits"]["total"]["value"]))
             else:
                 hits, total, aggs, semantic_used, note = self._hybrid(req, pq, query, ind, start)
                 if note:
@@ -280,7 +319,7 @@ class EsBackend:
                               ) from None
         docs = {h.doc: h.docinfo for h in hits if h.docinfo is not None}
         results = [build_result(h, pq, docs, h.passage) for h in hits]
-        facets = {name: [FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
+        facets = {name: [FacetValue(value=str(b["key"]), count=_facet_count(b))
                          for b in aggs.get(name, {}).get("buckets", [])] for name in FACET_FIELD_MAP}
         understood = pq.describe()
         if notes:
@@ -297,8 +336,9 @@ class EsBackend:
             enc = self._encoder or embed.load_encoder(getattr(self.settings, "embed_model", None))
         except embed.EmbedError as exc:
             r = self.es.search(index=self.index, query=query, aggs=build_aggs(), from_=start, size=req.size,
-                               track_total_hits=True)
-            return ([self._hit(h) for h in r["hits"]["hits"]], int(r["hits"]["total"]["value"]),
+                               collapse=COLLAPSE, track_total_hits=True)
+            aggs = r.get("aggregations", {})
+            return ([self._hit(h) for h in r["hits"]["hits"]], int(aggs.get("groups", {}).get("value", 0)),
                     r.get("aggregations", {}), False, f"semantic ranking unavailable, lexical used: {exc}")
         depth = max(200, start + req.size)
         lex = self.es.search(index=self.index, query=query, aggs=build_aggs(), size=depth, track_total_hits=True)
@@ -307,13 +347,14 @@ class EsBackend:
         lists = [[h["_id"] for h in knn["hits"]["hits"]]]
         if req.mode == "hybrid":
             lists.insert(0, [h["_id"] for h in lex["hits"]["hits"]])
-        fused = rrf(lists)
-        page = []
-        for key, score in fused[start:start + req.size]:
+        fused = []
+        for key, score in rrf(lists):
             h = self._hit(by_id[key])
             h.score = score
-            page.append(h)
-        return page, len(fused), lex.get("aggregations", {}), bool(knn["hits"]["hits"]), None
+            fused.append(h)
+        groups = {id(h): by_id[k]["_source"].get("group") for h, (k, _) in zip(fused, rrf(lists))}
+        fused = collapse_sentences(fused, lambda h: groups.get(id(h)))
+        return fused[start:start + req.size], len(fused), lex.get("aggregations", {}), bool(knn["hits"]["hits"]), None
 
     @staticmethod
     def _hit(h: dict[str, Any]) -> Hit:
@@ -322,5 +363,12 @@ class EsBackend:
         d = pl.get("docinfo") or {}
         info = DocInfo(**{k: d.get(k) for k in ("title", "issuer", "date", "region", "doc_type", "source",
                                                  "file_name")}, id=d.get("id") or src["doc"])
-        return Hit(src["type"], int(src["rowid"]), src["doc"], float(h.get("_score") or 0.0),
-                   rec=pl.get("record"), passage=pl.get("passage"), docinfo=info)
+        rec = pl.get("record")
+        hit = Hit(src["type"], int(src["rowid"]), src["doc"], float(h.get("_score") or 0.0),
+                  rec=rec, passage=pl.get("passage"), docinfo=info, context=(rec or {}).get("context"))
+        inner = ((h.get("inner_hits") or {}).get("also") or {}).get("hits", {}).get("hits", [])
+        for ih in inner:  # the other records of the sentence (the collapsed group)
+            r2 = ((ih.get("_source") or {}).get("payload") or {}).get("record")
+            if r2 and rec and r2.get("id") != rec.get("id"):
+                hit.also.append(Hit(str(r2.get("type")), 0, src["doc"], 0.0, rec=r2))
+        return hit
