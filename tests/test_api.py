@@ -713,12 +713,24 @@ def test_demo_without_corpus_is_a_clear_error(tmp_path):
     assert "bundled corpus not found" in str(e.value) and str(tmp_path / "nowhere") in str(e.value)
 
 
-def test_demo_corpus_found_in_checkout():
+def test_demo_corpus_found_in_checkout(monkeypatch):
     from policytrack.api.cli_serve import bundled_corpus
 
     if not CORPUS.is_dir():
         pytest.skip("not a source checkout")
-    assert bundled_corpus() in (CORPUS, Path(__import__("os").environ.get("POLICYTRACK_CORPUS", CORPUS)))
+    monkeypatch.delenv("POLICYTRACK_CORPUS", raising=False)
+    assert bundled_corpus() == CORPUS
+
+
+def test_demo_corpus_env_is_not_silently_ignored(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from policytrack.api.cli_serve import app as serve_app
+
+    monkeypatch.setenv("POLICYTRACK_CORPUS", str(tmp_path / "missing"))
+    r = CliRunner().invoke(serve_app, ["--demo", "--data-dir", str(tmp_path / "data")])
+    assert r.exit_code == 2
+    assert "bundled corpus not found" in r.output and str(tmp_path / "missing") in r.output
 
 
 def test_chart_same_year_figures_do_not_overlap():

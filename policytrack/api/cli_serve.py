@@ -48,10 +48,9 @@ def bundled_corpus(candidates: list[Path] | None = None) -> Path:
 def _default_candidates(here: Path) -> list[Path]:
     import os
 
-    candidates = []
-    if os.environ.get("POLICYTRACK_CORPUS"):
-        candidates.append(Path(os.environ["POLICYTRACK_CORPUS"]))
-    return candidates + [here.parents[2] / "corpus", here.parents[1] / "corpus"]
+    if os.environ.get("POLICYTRACK_CORPUS"):  # asked for explicitly: no silent fallback
+        return [Path(os.environ["POLICYTRACK_CORPUS"])]
+    return [here.parents[2] / "corpus", here.parents[1] / "corpus"]
 
 
 def ingest_demo(data_dir: Path, corpus: Path | None = None) -> dict:
