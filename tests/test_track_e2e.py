@@ -88,15 +88,20 @@ def _ingest_without_store(db: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory):
+def e2e_db(tmp_path_factory):
     if not any(CORPUS.glob("*.pdf")):
         pytest.skip("bundled corpus not built (corpus/*.pdf missing)")
-    from policytrack.track.tracker import Tracker
-
     db = tmp_path_factory.mktemp("e2e") / "policytrack.db"
     if not (_ingest_with_store(db) or _ingest_without_store(db)):
         pytest.skip("neither the store + ingest pipeline nor parse_file + extract_text exist yet")
-    return Tracker(db).snapshot()
+    return db
+
+
+@pytest.fixture(scope="module")
+def snapshot(e2e_db):
+    from policytrack.track.tracker import Tracker
+
+    return Tracker(e2e_db).snapshot()
 
 
 def _plan_commitments(snap, words, value):
@@ -233,3 +238,20 @@ def test_audit_and_export_on_the_corpus(snapshot, tmp_path):
     assert {l["type"] for l in lines} == {"commitment", "progress", "link"}
     for rec in lines:
         jsonschema.validate(rec, schemas[rec["type"]])
+
+
+def test_cli_lists_the_conflict_with_its_documents(e2e_db):
+    """`policytrack status --conflicts`: 94.3% (HTML) vs 94.1% (督导报告) for 2023, both cited, neither dropped."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from policytrack.api.cli_track import app
+
+    r = CliRunner().invoke(app, ["status", "--conflicts", "--json", "--data-dir", str(e2e_db.parent)])
+    assert r.exit_code == 0, r.output
+    found = [k for k in json.loads(r.stdout) if k["indicator_id"] == "preschool_gross_enrollment" and k["year"] == 2023]
+    assert found and found[0]["region"] == "青禾县"
+    docs = {f["document"]: f["value"] for f in found[0]["figures"]}
+    assert docs.get("青禾县教育体育局2023年工作总结") == 94.3
+    assert any("督导报告" in d and v == 94.1 for d, v in docs.items())

@@ -109,6 +109,11 @@ def export(
         _write(output, E.to_jsonl(snap))
 
 
+def _doc_name(snap, doc: str) -> str:
+    d = snap.docs.get(doc)
+    return (d.title or d.file_name or doc) if d else doc
+
+
 def status_cmd(
     commitment_id: Optional[str] = typer.Argument(None, help="a commitment id (unique prefix accepted); all when omitted"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="status as of this date (default today)"),
@@ -125,12 +130,14 @@ def status_cmd(
         from policytrack.track.conflicts import find_conflicts
 
         found = [{"indicator_id": k.indicator_id, "region": k.region, "year": k.year, "unit": k.unit,
-                  "figures": [{"progress_id": p.id, "doc": p.doc, "value": p.value, "quote": p.quote} for p in k.figures]}
+                  "figures": [{"progress_id": p.id, "doc": p.doc, "value": p.value, "quote": p.quote,
+                               "document": _doc_name(snap, p.doc), "section": p.section} for p in k.figures]}
                  for k in find_conflicts(snap.progress)]
         if as_json:
             typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         for k in [] if as_json else found:
-            vals = "；".join(f"{f['doc']}: {f['value']:g}{k['unit']}" for f in k["figures"])
+            vals = "；".join(f"《{f['document']}》{f['section'] or ''} {f['value']:g}{k['unit']}（{f['progress_id']}）"
+                            for f in k["figures"])
             typer.echo(f"{k['indicator_id']}  {k['region'] or '—'}  {k['year']}  {vals}")
         return
     cs = snap.commitments
