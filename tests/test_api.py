@@ -743,3 +743,14 @@ def test_chart_same_year_figures_do_not_overlap():
     assert svg.count("<circle") == 3
     path = re.search(r'<path d="([^"]+)" class="series"', svg).group(1)
     assert path.count("L") == 1  # 2022 → 2023, not a vertical jump inside 2023
+
+
+@pytest.mark.parametrize("path", ["/search?q=大班额", "/commitments", "/progress", "/export?format=jsonl"])
+def test_fresh_data_dir_answers_empty_not_error(tmp_path, path):
+    why = _have_pipeline()
+    if why:
+        pytest.skip(why)
+    r = _client(tmp_path / "fresh").get(path)
+    assert r.status_code == 200, r.text
+    if "export" not in path:
+        assert r.json()["total"] == 0

@@ -422,6 +422,7 @@ def run_search(acc: StoreAccess, settings: Any, params: dict[str, Any]) -> dict[
         raise RequestValidationError(exc.errors()) from None
     if req.status:
         check_statuses(req.status)
+    acc.store  # noqa: B018 - creates an empty, migrated store on a fresh data dir: no hits, not an error
     try:
         resp = acc.search_backend().search(req)
     except SearchError as exc:
