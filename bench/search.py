@@ -6,14 +6,20 @@ a scaled corpus, and — in the same run, over the same text and words — how l
 Python's `re` (and `rg`, when installed) take to scan, so the index's worth is a
 ratio rather than an impression.
 
-    python3 bench/search.py [--passages 100000] [--runs 5] [--keep DIR]
+    python3 bench/search.py [--passages 100000] [--runs 5] [--clients 8] [--keep DIR]
+    python3 bench/search.py --quick          # 10k passages, fewer runs, short API load
 
 The corpus: the real seed documents (../shared, with their hand-checked records),
 the bundled TXT documents (corpus/) and the shared passages, copied with
 variations (jurisdiction names, years, paragraph order) until the target is
 reached, and written through the real store (`Store.add_document`: the same
 transaction that fills the FTS tables at ingest).
-(The HTTP-API part of the benchmark comes with the API.)
+
+The HTTP API is measured as deployed: `uvicorn policytrack.api.app:create_app`
+on 127.0.0.1 in a subprocess over the same store, N client threads with
+keep-alive connections sending the same query mix (with filters) for a fixed
+time; it prints requests/s and p50/p95/p99 as the clients saw them (the
+clients share the 2 cores with the server, so this is a floor).
 """
 
 from __future__ import annotations
@@ -232,21 +238,135 @@ def scan_baseline(db: Path, runs: int) -> dict:
     return out
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _query_paths() -> list[str]:
+    from urllib.parse import urlencode
+
+    out = []
+    for q, f in QUERY_MIX:
+        params = {"q": q, "size": 10, **{k: (",".join(v) if isinstance(v, list) else v) for k, v in f.items()}}
+        out.append("/search?" + urlencode(params))
+    return out
+
+
+def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1) -> dict:
+    """The API under concurrent load (see module docstring)."""
+    import http.client
+    import os
+    import threading
+
+    port = _free_port()
+    env = {**os.environ, "POLICYTRACK_DATA": str(db.parent)}
+    env.pop("POLICYTRACK_API_TOKEN", None)
+    cmd = [sys.executable, "-m", "uvicorn", "policytrack.api.app:create_app", "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(server_workers)]
+    proc = subprocess.Popen(cmd, env=env, cwd=str(REPO), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    paths = _query_paths()
+    try:
+        deadline = time.time() + 120
+        while True:  # ready when /health answers
+            if proc.poll() is not None:
+                raise SystemExit(f"uvicorn exited: {proc.stderr.read().decode(errors='replace')[-500:]}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/health")
+                if c.getresponse().status == 200:
+                    c.close()
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise SystemExit("uvicorn did not answer /health within 120 s")
+            time.sleep(0.3)
+        t = time.perf_counter()
+        for _ in range(server_workers * 2):  # load each worker's caches once, as a running server has
+            for pth in paths[:2]:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                c.request("GET", pth)
+                c.getresponse().read()
+                c.close()
+        warm = time.perf_counter() - t
+        lat: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+        stop = time.perf_counter() + seconds
+
+        def client(i: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            mine: list[float] = []
+            n = i
+            while time.perf_counter() < stop:
+                pth = paths[n % len(paths)]
+                n += 1
+                t0 = time.perf_counter()
+                try:
+                    conn.request("GET", pth)
+                    r = conn.getresponse()
+                    r.read()
+                    ok = r.status == 200
+                except (OSError, http.client.HTTPException):
+                    ok = False
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                mine.append((time.perf_counter() - t0) * 1000)
+                if not ok:
+                    with lock:
+                        errors[0] += 1
+            conn.close()
+            with lock:
+                lat.extend(mine)
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        dt = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if not lat:
+        return {"requests": 0, "errors": errors[0]}
+    return {"clients": clients, "server_workers": server_workers, "requests": len(lat), "errors": errors[0],
+            "seconds": round(dt, 1), "rps": round(len(lat) / dt, 1), "p50_ms": round(_pct(lat, 50), 1),
+            "p95_ms": round(_pct(lat, 95), 1), "p99_ms": round(_pct(lat, 99), 1), "warm_s": round(warm, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--passages", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2, help="segmenting processes (the machine has 2 cores)")
     ap.add_argument("--keep", type=Path, help="keep the built store in this directory")
+    ap.add_argument("--db", type=Path, help="measure an existing store (skip the build)")
+    ap.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    ap.add_argument("--seconds", type=float, default=20.0, help="duration of the HTTP load")
+    ap.add_argument("--server-workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--no-http", action="store_true", help="skip the HTTP API load")
+    ap.add_argument("--quick", action="store_true", help="10k passages, 2 runs, 5 s of HTTP load")
     a = ap.parse_args(argv)
+    if a.quick:
+        a.passages, a.runs, a.seconds = min(a.passages, 10_000), 2, min(a.seconds, 5.0)
     tmp = Path(tempfile.mkdtemp(prefix="ptsearch-"))
-    db = (a.keep or tmp) / "policytrack.db"
+    db = a.db or (a.keep or tmp) / "policytrack.db"
     db.parent.mkdir(parents=True, exist_ok=True)
     try:
-        b = build(db, a.passages, workers=a.workers)
-        print(f"build: {b['documents']} documents, {b['passages']} passages, {b['records']} records in "
-              f"{b['seconds']} s = {b['passages_per_s']} passages/s with {b['workers']} segmenting "
-              f"processes (target >= 2000)")
+        if not a.db:
+            b = build(db, a.passages, workers=a.workers)
+            print(f"build: {b['documents']} documents, {b['passages']} passages, {b['records']} records in "
+                  f"{b['seconds']} s = {b['passages_per_s']} passages/s with {b['workers']} segmenting "
+                  f"processes (target >= 2000)", flush=True)
         lat = latency(db, a.runs)
         print(f"search (fts, single process, {lat['queries']} queries with filters): p50 {lat['p50_ms']} ms, "
               f"p95 {lat['p95_ms']} ms, p99 {lat['p99_ms']} ms (target p95 < 50); first query (cache load) "
@@ -257,7 +377,16 @@ def main(argv: list[str] | None = None) -> int:
         if "rg_p50_ms" in sc:
             line += f", rg p50 {sc['rg_p50_ms']} ms (x{sc['rg_p50_ms'] / max(lat['p50_ms'], 0.01):.1f})"
         print(line)
-        print("(a scan only finds the literal words: no ranking, facets, concepts or filters)")
+        print("(a scan only finds the literal words: no ranking, facets, concepts or filters)", flush=True)
+        if not a.no_http:
+            h = http_load(db, a.clients, a.seconds, a.server_workers)
+            if h.get("requests"):
+                print(f"HTTP API (uvicorn, {h['server_workers']} worker(s), {h['clients']} concurrent clients, "
+                      f"{h['seconds']} s, same query mix): {h['rps']} req/s, p50 {h['p50_ms']} ms, "
+                      f"p95 {h['p95_ms']} ms, p99 {h['p99_ms']} ms, {h['errors']} errors of {h['requests']} "
+                      f"(target >= 200 req/s, p95 < 100 ms)")
+            else:
+                print(f"HTTP API: no request completed ({h['errors']} errors)")
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
