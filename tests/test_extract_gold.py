@@ -1,7 +1,7 @@
 """The extractor against the hand-checked gold of ../shared (seeds and passages).
 
-A floor against regressions (commitment F1 0.75, progress F1 0.80 as the issue
-sets it); the full scores are printed so CI output shows where quality stands.
+A floor against regressions, per set, just below the scores reached; the full
+scores are printed so CI output shows where quality stands.
 """
 
 import json
@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.seeds
 
-COMMITMENT_FLOOR = 0.75
-PROGRESS_FLOOR = 0.80
+# floors just below what the extractor reaches (raise them when it improves; the issue's
+# minimum was 0.75 / 0.80, its goal 0.92)
+COMMITMENT_FLOOR = {"seeds": 0.90, "passages": 0.79}
+PROGRESS_FLOOR = {"seeds": 0.95, "passages": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +44,13 @@ def scores(tmp_path_factory):
 @pytest.mark.parametrize("name", ["seeds", "passages"])
 def test_commitment_f1_floor(scores, name):
     s = scores[name]["commitments"]
-    assert s["f1"] >= COMMITMENT_FLOOR, f"{name}: commitment F1 {s['f1']} < {COMMITMENT_FLOOR}: {s}"
+    assert s["f1"] >= COMMITMENT_FLOOR[name], f"{name}: commitment F1 {s['f1']} < {COMMITMENT_FLOOR[name]}: {s}"
 
 
 @pytest.mark.parametrize("name", ["seeds", "passages"])
 def test_progress_f1_floor(scores, name):
     s = scores[name]["progress"]
-    assert s["f1"] >= PROGRESS_FLOOR, f"{name}: progress F1 {s['f1']} < {PROGRESS_FLOOR}: {s}"
+    assert s["f1"] >= PROGRESS_FLOOR[name], f"{name}: progress F1 {s['f1']} < {PROGRESS_FLOOR[name]}: {s}"
 
 
 def test_quotes_are_substrings_at_their_offsets():
