@@ -145,7 +145,7 @@ MAIN_TEXT_MIN_RUN = 20    # text runs shorter than this (menus, labels, dates) c
 MAIN_SHARE = 0.85         # the chosen container must hold this share of the page's prose
 
 
-def main_container(tree):
+def main_container(tree, texts: list | None = None):
     """The element holding the page's prose, found without trafilatura when the answer
     is unambiguous; None when trafilatura has to decide.
 
@@ -157,11 +157,15 @@ def main_container(tree):
     descendants) holds 85% or more of all prose on the page, the rest is navigation
     and footers and the element is read directly; anything less clear-cut (prose
     split over several containers, comment sections, link lists) goes to trafilatura.
-    Tests check both paths give the same text on the same page."""
+    Tests check both paths give the same text on the same page.
+
+    texts: the page body's text nodes (`.//text()`), when the caller already has them."""
     votes: dict = {}
     total = 0
-    body = tree.find(".//body")
-    for text in (body if body is not None else tree).xpath(".//text()"):
+    if texts is None:
+        body = tree.find(".//body")
+        texts = (body if body is not None else tree).xpath(".//text()")
+    for text in texts:
         n = len(text.strip())
         if n < MAIN_TEXT_MIN_RUN:
             continue
@@ -224,6 +228,10 @@ def _container_blocks(el) -> list[Block]:
                 rows.append([c.text_content() for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")])
             out.append(Block(rows=rows))
             return
+        if len(e) == 0:  # most paragraphs: no markup inside
+            if e.text and e.text.strip():
+                out.append(Block(text=e.text))
+            return
         if not has_block_child(e):  # a leaf block, or inline markup holding text
             text = e.text_content()
             if text.strip():
@@ -255,14 +263,14 @@ def read_html(path: Path, *, engine: str = "auto") -> list[Block]:
     # read what trafilatura would prune first, then hand it the parsed tree (one parse)
     title = _title(tree)
     body_el = tree.find(".//body")
-    strings = [t.strip() for t in (body_el if body_el is not None else tree).xpath(".//text()")]
-    strings = [t for t in strings if t]
+    texts = (body_el if body_el is not None else tree).xpath(".//text()")
+    strings = [t for t in (x.strip() for x in texts) if t]
     line = _disclosure_line(strings)
     box = None
     if engine == "auto":
         box = _container(tree, html)
         if box is None:
-            box = main_container(tree)
+            box = main_container(tree, texts)
     if box is not None:
         body = _container_blocks(box)
         if body:
