@@ -13,6 +13,8 @@ from pathlib import Path
 from policytrack.ingest.document import Block
 from policytrack.ingest.errors import IngestError
 
+MAX_UNPACKED_BYTES = 256 * 2**20  # a plan's document.xml is a few MB; 256 MB unpacked is a zip bomb
+
 
 def _open(path: Path):
     import zipfile
@@ -22,6 +24,13 @@ def _open(path: Path):
 
     if not zipfile.is_zipfile(path):
         raise IngestError(path, "not a valid DOCX file (not a zip package; damaged or wrong extension?)")
+    try:
+        with zipfile.ZipFile(path) as z:  # sizes from the zip directory, before inflating anything
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(path, f"not a valid DOCX file ({type(exc).__name__})") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise IngestError(path, f"DOCX unpacks to {unpacked // 2**20} MB (limit {MAX_UNPACKED_BYTES // 2**20} MB); refusing a likely zip bomb")
     try:
         return docx.Document(str(path))
     except (PackageNotFoundError, KeyError, zipfile.BadZipFile, ValueError) as exc:
