@@ -99,3 +99,17 @@ def test_cli_progress_import(tmp_path):
     assert r.exit_code == 1  # some rows were rejected
     assert "imported 2 row(s), rejected 5" in r.output
     assert "stats.csv: row 4: year" in r.output
+
+
+def test_imported_city_figure_does_not_count_for_the_county(tmp_path):
+    """Jurisdiction holds for imported statistics too: 云岭市's 97% is not 青禾县's."""
+    db = tmp_path / "p.db"
+    recs = build_db(db)
+    f = tmp_path / "city.csv"
+    f.write_text("region,indicator,year,value,unit,source\n云岭市,学前三年毛入园率,2024,97.0,%,云岭市统计公报\n", encoding="utf-8")
+    tr = Tracker(db)
+    res = I.parse(f)
+    assert not res.rejected
+    I.store(tr.conn, res)
+    r = tr.snapshot().evaluate(recs["enrol"], date(2025, 6, 30))
+    assert all(e.progress.value != 97.0 for e in r.evidence) and r.latest_value == 93.2
