@@ -156,6 +156,9 @@ NOT_COMMITMENTS = [
     "切实增强财政保障能力。",  # a process after 切实
     "乡镇中心学校已基本实现了标准化。",  # achieved, not promised
     "整改后仍达不到基本要求的予以取缔。",  # 达不到
+    "各中学成立文明校园创建工作领导小组。",  # 创建工作 is a noun
+    "全覆盖推进平安校园建设。",  # 全覆盖 as an adverb
+    "因地制宜开展绿色学校创建。",  # an activity ending in 创建
 ]
 
 
