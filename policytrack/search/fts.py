@@ -62,6 +62,7 @@ class _Cache:
         self.by_indicator: dict[str, list[int]] = {}
         self.by_department: dict[str, list[int]] = {}
         self.texts: OrderedDict[str, str] = OrderedDict()  # document texts, for record sentences
+        self.sentence_keys: dict[int, Any] = {}  # record rowid -> its sentence (computed once)
 
 
 class FtsBackend:
@@ -106,6 +107,7 @@ class FtsBackend:
         cache.by_indicator = {}
         cache.by_department = {}
         cache.texts = OrderedDict()
+        cache.sentence_keys = {}
         for row in conn.execute(f"SELECT {view.record_select('r')} FROM records r"):
             rec = view.record_row(row)
             cache.records[rec["rowid"]] = rec
@@ -295,9 +297,18 @@ class FtsBackend:
             if h.rec is not None and isinstance(h.rec.get("start"), int):
                 per_doc[h.doc] = per_doc.get(h.doc, 0) + 1
 
+        memo = cache.sentence_keys
+
         def key_of(h: Hit):
             if per_doc.get(h.doc, 0) < 2 or h.rec is None or not isinstance(h.rec.get("start"), int):
                 return None
+            if h.key in memo:
+                return memo[h.key]
+            memo[h.key] = k = _key(h)
+            return k
+
+        def _key(h: Hit):
+            assert h.rec is not None
             text = self._doc_text(h.doc, cache)
             if not text:
                 return None

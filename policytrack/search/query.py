@@ -126,6 +126,7 @@ def intent_boost() -> float:
     return _lexicon()[2]
 
 
+@lru_cache(maxsize=8192)
 def _phrase(text: str) -> Phrase:
     return tuple(index_tokens(text).split())
 
@@ -180,7 +181,15 @@ def _chunk_groups(chunk: str, ci: ConceptIndex, intents: dict, stop: frozenset[s
 
 
 def parse_query(q: str) -> ParsedQuery:
-    """Parse quoted phrases, intent words, words and concepts (see module docstring)."""
+    """Parse quoted phrases, intent words, words and concepts (see module docstring).
+
+    Memoised: staff repeat queries, and parsing segments every name of every concept the
+    query touches (a few ms); the result is only read afterwards."""
+    return _parse_query(q)
+
+
+@lru_cache(maxsize=2048)
+def _parse_query(q: str) -> ParsedQuery:
     intents, stop, _ = _lexicon()
     ci = concept_index()
     q = (q or "").strip()
