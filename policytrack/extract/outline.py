@@ -58,8 +58,13 @@ class _Open:
     label: str
 
 
+_LABEL_FIRST = frozenset(_CN + "（(0123456789" + _CIRCLED)  # every label starts with one of these
+
+
 def _match_label(text: str, pos: int) -> tuple[int, int, str, int] | None:
     """(level, number, label, end) of a heading label starting exactly at pos."""
+    if pos >= len(text) or text[pos] not in _LABEL_FIRST:  # most lines: no regex tried
+        return None
     for level, rx in _LABELS:
         m = rx.match(text, pos)
         if m:
