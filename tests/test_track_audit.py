@@ -64,14 +64,14 @@ def test_xlsx_sheets_frozen_colours_injection(snap, tmp_path):
     A.to_xlsx(A.rows(snap, AS_OF), out, as_of=AS_OF)
     wb = load_workbook(out)
     assert wb.sheetnames[0] == "汇总"
-    assert set(wb.sheetnames[1:]) == {"县教体局", "县财政局", "县发展和改革局"}
+    assert set(wb.sheetnames[1:]) == {"县教育体育局", "县财政局", "县发展和改革局"}  # 县教体局 under its full name
     summary = wb["汇总"]
     header = [c.value for c in summary[1]]
     assert header[:3] == ["责任部门", "已完成", "正常推进"] and header[-1] == "合计"
     counts = {row[0].value: row for row in summary.iter_rows(min_row=2) if row[0].value}
-    edu = counts["县教体局"]
+    edu = counts["县教育体育局"]
     assert edu[header.index("存在风险")].value == 1 and edu[header.index("未完成")].value == 1 and edu[-1].value == 2
-    ws = wb["县教体局"]
+    ws = wb["县教育体育局"]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["N"].width >= 50  # explanation column is wide
     hdr = [c.value for c in ws[1]]
@@ -123,3 +123,22 @@ def test_cli_audit_region_department_csv_output(tmp_path):
     assert r.exit_code == 0 and json.loads(r.stdout) == []
     r = run("--status", "missed,at_risk", "--format", "json")
     assert {d["status"] for d in json.loads(r.stdout)} == {"at_risk", "missed"}
+
+
+@pytest.mark.parametrize("name,region,out", [
+    ("青禾县教育体育局", "青禾县", "县教育体育局"),  # 督导报告: the place name written out
+    ("县教体局", "青禾县", "县教育体育局"),  # reports: the short form
+    ("县教育体育局", "青禾县", "县教育体育局"),
+    ("青禾县发展和改革局", "青禾县", "县发展和改革局"),
+    ("县人社局", None, "县人力资源和社会保障局"),
+    ("各乡镇人民政府", "青禾县", "各乡镇人民政府"),
+    ("云岭市教育局", "青禾县", "云岭市教育局"),  # another jurisdiction's office keeps its name
+    ("青禾县财政局", None, "县财政局"),  # region unknown: the list's own jurisdictions stand in
+])
+def test_canonical_department(name, region, out):
+    assert A.canonical_department(name, region, ("青禾县",)) == out
+
+
+def test_department_filter_matches_other_forms_of_the_name(snap):
+    assert [r.indicator for r in A.rows(snap, AS_OF, department="青禾县财政局")] == ["=小学生均公用经费"]
+    assert {r.indicator for r in A.rows(snap, AS_OF, department="县教育体育局")} == {r.indicator for r in A.rows(snap, AS_OF, department="县教体局")}

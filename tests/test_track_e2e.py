@@ -231,6 +231,8 @@ def test_audit_and_export_on_the_corpus(snapshot, tmp_path):
     A.to_xlsx(A.rows(snapshot, AS_OF), out, as_of=AS_OF)
     wb = load_workbook(out)
     assert wb.sheetnames[0] == "汇总" and len(wb.sheetnames) > 2
+    # 县教体局 (reports), 县教育体育局 and 青禾县教育体育局 (督导报告) are one office, one sheet
+    assert "县教育体育局" in wb.sheetnames and not {"县教体局", "青禾县教育体育局"} & set(wb.sheetnames)
     for ws in wb.worksheets[1:]:
         assert ws.freeze_panes == "A2"
     schemas = {k: json.loads((E.SCHEMA_DIR / f"{k}.json").read_text(encoding="utf-8")) for k in ("commitment", "progress", "link")}

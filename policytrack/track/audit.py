@@ -56,6 +56,26 @@ class AuditRow:
     quote: str
 
 
+def canonical_department(name: str, region: str | None = None, known_regions: tuple[str, ...] = ()) -> str:
+    """One name per office: '青禾县教育体育局' and '县教体局' are the same 县教育体育局 when
+    the commitment is 青禾县's (the place name becomes its level, the short form the full one).
+    Without the commitment's region, the list's own jurisdictions (`known_regions`) stand in."""
+    from policytrack.lexicons import load_yaml
+
+    n = name.strip()
+    if region is None:
+        region = next((k for k in known_regions if n.startswith(k)), None)
+    if region and n.startswith(region) and len(n) > len(region):
+        level = region[-1]  # 青禾县 → 县, 云岭市 → 市
+        n = level + n[len(region):]
+    forms = (load_yaml("track_departments.yaml") or {}).get("short_forms") or {}
+    for short in sorted(forms, key=len, reverse=True):
+        if n.endswith(short) and not n.endswith(forms[short]):
+            n = n[: -len(short)] + forms[short]
+            break
+    return n
+
+
 def _target_text(c: Commitment) -> str:
     if not c.target or c.target.value is None:
         return "定性"
@@ -69,7 +89,8 @@ def rows(snap: Snapshot, as_of: date, *, region: str | None = None, department: 
     for c in snap.commitments:
         if region and (c.region or "") != region:
             continue
-        if department and not any(department in d for d in c.departments):
+        if department and not any(department in d or canonical_department(department, c.region) == canonical_department(d, c.region)
+                                  for d in c.departments):
             continue
         r: TrackResult = results[c.id]
         if statuses and r.status not in statuses:
@@ -129,8 +150,10 @@ def to_xlsx(rs: list[AuditRow], path: Path | io.BytesIO, *, as_of: date | None =
     summary = wb.active
     summary.title = "汇总"
     by_dept: dict[str, list[AuditRow]] = {}
+    known = tuple(sorted({r.region for r in rs if r.region}, key=len, reverse=True))
     for r in rs:
-        for dept in (r.departments.split("、") if r.departments else [NO_DEPARTMENT]):
+        depts = {canonical_department(d, r.region, known) for d in r.departments.split("、") if d} or {NO_DEPARTMENT}
+        for dept in sorted(depts):
             by_dept.setdefault(dept, []).append(r)
     bold = Font(bold=True)
     header = ["责任部门", *[X.STATUS_LABEL[s] for s in STATUSES], "合计"]
