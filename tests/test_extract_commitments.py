@@ -188,3 +188,9 @@ def test_figure_named_as_goal_in_a_report_is_a_commitment():
     cs = extract_text("一、2021年工作总结\n全面提升融合教育水平，实现残疾儿童入学率不低于省定标准96%的目标。\n",
                       {"date": "2021-12-20", "doc_type": "report", "title": "2021年工作总结"}, doc="t")
     assert [(r.type, r.target.value) for r in cs if r.type == "commitment"] == [("commitment", 96)]
+
+
+def test_one_figure_shared_by_a_list_gives_one_record_per_indicator():
+    cs = commitments("到2025年，城区学校、农村学校比例分别达到90%以上。")
+    assert [(c.indicator, c.target.value, c.target.op, c.deadline) for c in cs] == [
+        ("城区学校比例", 90, ">=", "2025"), ("农村学校比例", 90, ">=", "2025")]

@@ -137,16 +137,20 @@ def _times_hundred(text: str, m: NumberMention) -> int:
 _FURNITURE = re.compile(r"\.s?html?\b|-->|<!--|/[a-z]+property|[0-9A-Z]{12,}|\d{4}-\d\d-\d\d\s+\d+\s+\d+\s")
 
 
-_SHARED = re.compile(r"均(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
+_SHARED = re.compile(r"(?:均|分别)(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
 
 
-def _shared_by(text: str, clause: Piece, m: NumberMention, n_in_clause: int) -> int:
-    """甲率、乙率、丙率均达到100%: one figure for each listed indicator."""
+_SHARED_NOUNS = ("覆盖率", "达标率", "比例", "比重", "占比", "人数", "数量", "率")
+
+
+def _shared_by(text: str, clause: Piece, m: NumberMention, n_in_clause: int) -> list[str]:
+    """甲率、乙率、丙率均达到100% (or 分别达到 with one figure): the listed indicators, one
+    record each; [] when the figure belongs to one indicator."""
     if n_in_clause != 1 or not _SHARED.search(text, clause.start, m.num_start):
-        return 1
-    j = text.rfind("均", clause.start, m.num_start)
-    items = text[clause.start:j]
-    return items.count("、") + 1 if "、" in items else 1
+        return []
+    j = max(text.rfind("均", clause.start, m.num_start), text.rfind("分别", clause.start, m.num_start))
+    items = text[clause.start:j].split("、")
+    return items if len(items) > 1 else []
 
 
 def _header_year(header: str | None) -> str | None:
@@ -334,7 +338,16 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                         year -= 1
                     rec.update(type="progress", year=year)
                 out.append(rec)
-                for _ in range(max(_times_hundred(text, m), _shared_by(text, c, m, len(group))) - 1):
+                shared = _shared_by(text, c, m, len(group))
+                if shared:
+                    # a shared noun ends the last item only (公办园、民办园比例 → 公办园比例 …)
+                    names = [clean_indicator(x) for x in shared]
+                    tail = next((w for w in _SHARED_NOUNS if names[-1].endswith(w)), "")
+                    names = [n + tail if tail and not n.endswith(_SHARED_NOUNS) else n for n in names]
+                    rec["indicator"] = names[0] or rec["indicator"]
+                    for name in names[1:]:
+                        out.append(dict(rec, indicator=name or rec["indicator"]))
+                for _ in range(_times_hundred(text, m) - 1):
                     out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
             # qualitative end states: clauses without figures in a promising context
             n_before = len(out)
