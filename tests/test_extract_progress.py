@@ -97,6 +97,11 @@ BUGS_CAUGHT = [
     ("本年度招聘教师312人，已于9月底全部到岗。", [(312, "人")]),
     # a coefficient or index without a unit
     ("校际综合差异系数小学为0.42。", [(0.42, "")]),
+    # the territory a report describes is not an outcome
+    ("全县辖12个镇、2个街道，共有中小学86所。", [(86, "所")]),
+    ("督导组深入全县9个乡镇开展检查，整改隐患43处。", [(43, "处")]),
+    # 加强现有N个…: the count picks out what a process applies to
+    ("加强现有6个资源教室建设，新增随班就读学生35人。", [(35, "人")]),
 ]
 
 

@@ -34,8 +34,14 @@ def _descriptor(text: str, m: NumberMention) -> bool:
     if m.start == m.num_start and m.end < len(text) and "\u4e00" <= text[m.end] <= "\u9fff":
         # 持续改善2所乡村学校办学条件, 在2所职业学校推行…: the figure picks out the schools a
         # process applies to; the figure is not what the sentence promises or reports
-        head = text[max(0, m.num_start - 4): m.num_start]
+        head = text[max(0, m.num_start - 7): m.num_start]
+        head = re.sub(r"(?:现有|全部|所有|全县|全区|全市)$", "", head)
         if any(head.endswith(v) for v in lx.get("object_verbs", [])):
+            return True
+    geo = lx.get("geography_nouns", [])
+    if geo and m.unit in ("个", "") and any(text.startswith(g, m.end) for g in geo):
+        # 辖15个镇、3个街道, 深入8个乡镇: the map, not an outcome (建成8个示范村 stays)
+        if any(v in text[max(0, m.num_start - 12): m.num_start] for v in lx.get("territory_verbs", [])):
             return True
     if m.unit in lx["age_units"]:
         return not any(w in text[max(0, m.start - 8): m.start] for w in lx["age_quantity_words"])
