@@ -194,3 +194,14 @@ def test_one_figure_shared_by_a_list_gives_one_record_per_indicator():
     cs = commitments("到2025年，城区学校、农村学校比例分别达到90%以上。")
     assert [(c.indicator, c.target.value, c.target.op, c.deadline) for c in cs] == [
         ("城区学校比例", 90, ">=", "2025"), ("农村学校比例", 90, ">=", "2025")]
+
+
+@pytest.mark.parametrize("text,ops", [
+    # the bound 至少 reaches over a short coordinated list
+    ("各校每学期至少开展3次安全演练和2次消防培训。", [">=", ">="]),
+    ("每年至少举办1次运动会、召开2次家长会。", [">=", ">="]),
+    # a new clause starts a new figure
+    ("每年至少举办1次运动会，新建操场2个。", [">=", "="]),
+])
+def test_bugs_caught_bound_over_a_list(text, ops):
+    assert [c.target.op for c in commitments(text) if c.target] == ops

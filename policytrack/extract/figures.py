@@ -203,6 +203,10 @@ def _nearby_op(text: str, clause: Piece, m: NumberMention, group: list[NumberMen
         between = text[group[i - 1].end:m.start]
         if between.strip(" 、和及与") == "" and group[i - 1].op != "=":
             return group[i - 1].op
+        # 至少组织2次指导和2次实践活动, 至少召开1次家长会、举办1次开放日: the bound reaches
+        # over a short coordinated list in the same clause
+        if re.fullmatch(r"[^，,。；;]{0,12}[、和及与][\u4e00-\u9fff]{0,2}", between):
+            return _nearby_op(text, clause, group[i - 1], group[:i])
     return m.op
 
 
