@@ -140,6 +140,13 @@ def test_html_utf16_with_bom(tmp_path):
     assert TABLE_ROW in doc.text.split("\n") and doc.meta.doc_number == "某政办发〔2023〕12号"
 
 
+def test_html_xhtml_with_xml_declaration(tmp_path):
+    p = make_html(tmp_path / "x.html", charset="gbk")
+    p.write_bytes(b'<?xml version="1.0" encoding="gbk"?>\n' + p.read_bytes())
+    doc = parse_file(p)
+    assert TABLE_ROW in doc.text.split("\n") and doc.meta.title == "某某县2023年教育工作要点"
+
+
 def test_html_binary_garbage(tmp_path):
     p = tmp_path / "junk.html"
     p.write_bytes(bytes(range(256)) * 64)
