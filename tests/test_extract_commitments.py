@@ -205,3 +205,13 @@ def test_one_figure_shared_by_a_list_gives_one_record_per_indicator():
 ])
 def test_bugs_caught_bound_over_a_list(text, ops):
     assert [c.target.op for c in commitments(text) if c.target] == ops
+
+
+@pytest.mark.parametrize("phrase,indicator", [
+    ("民办园在园幼儿占比达到", "民办园在园幼儿占比"),  # 占比 is part of the name, not 占 + 比
+    ("寄宿生比上年", "寄宿生"),
+])
+def test_bugs_caught_indicator_trimming(phrase, indicator):
+    from policytrack.extract.commitments import clean_indicator
+
+    assert clean_indicator(phrase) == indicator
