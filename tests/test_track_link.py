@@ -271,6 +271,8 @@ def test_linking_scales_with_records_not_their_product(monkeypatch):
     ("公办园在园幼儿", "公办园在园幼儿占比为45.0%", "%", "public_kindergarten_share"),  # name cut short by extraction
     ("公办幼儿园在园幼儿", "公办幼儿园在园幼儿占比为44.1%", "%", "public_kindergarten_share"),
     ("高于全市平均水平（", "高于全市平均水平（95.9%）", "%", None),
+    # the catalogue name must overlap the record's own name: a later noun is not what was counted
+    ("会同县住房和城乡建设局、县自然资源局完成城镇小区配套幼儿园专项治理", "7所配套幼儿园全部办成公办园或普惠性民办园", "所", None),
 ])
 def test_unresolved_indicator_repaired_from_the_quote(indicator, quote, unit, expected):
     pytest.importorskip("policytrack.extract.indicators")

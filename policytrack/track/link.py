@@ -125,10 +125,19 @@ def resolve_indicator(r: Commitment | Progress) -> Commitment | Progress:
     if isinstance(r, Progress) and r.unit == COMPLETION_UNIT:
         return r
     try:
-        from policytrack.extract.indicators import match_indicator
+        from policytrack.extract.indicators import find_indicator_mentions, match_indicator
     except ImportError:
         return r
-    iid = match_indicator(r.indicator, unit or None) or match_indicator(r.quote, unit or None)
+    iid = match_indicator(r.indicator, unit or None)
+    i = r.quote.find(r.indicator) if r.indicator else -1
+    if iid is None and i >= 0:
+        # only a catalogue name that overlaps the record's own name in its quote: another
+        # noun later in the sentence (…办成公办园或普惠性民办园) is not what was counted
+        for _, a, b in find_indicator_mentions(r.quote):
+            if a < i + len(r.indicator) and b > i:
+                iid = match_indicator(r.quote[min(a, i) : max(b, i + len(r.indicator))], unit or None)
+                if iid:
+                    break
     return r.model_copy(update={"indicator_id": iid}) if iid else r
 
 
