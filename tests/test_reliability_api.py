@@ -53,7 +53,7 @@ def seeded_store():
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case):
     """Every operation, generated inputs (valid and not): never a 5xx except the
     documented 503 of a stage that is not built in."""
