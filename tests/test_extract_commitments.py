@@ -215,3 +215,10 @@ def test_bugs_caught_indicator_trimming(phrase, indicator):
     from policytrack.extract.commitments import clean_indicator
 
     assert clean_indicator(phrase) == indicator
+
+
+def test_bugs_caught_figure_glued_to_next_year():
+    # a web copy lost its full stop: 90%2024年… is two sentences
+    cs = commitments("二、重点任务\n优质园占比提高到90%2024年推进城南幼儿园建设并投入使用\n")
+    assert [(c.kind, c.quote) for c in cs] == [
+        ("quantitative", "优质园占比提高到90%"), ("qualitative", "2024年推进城南幼儿园建设并投入使用")]

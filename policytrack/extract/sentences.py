@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SENT_END = re.compile(r"[。！？!?；;\n|●■▲◆]+")
-_CLAUSE_END = re.compile(r"[，,：:\t。！？!?；;\n|●■▲◆]+")
+# a web copy that lost its full stops runs a figure into the next sentence's year
+# (…提高到80%2021年推进…): a boundary between them
+_GLUED = r"|(?<=[%％])(?=(?:19|20)\d\d\s*年)"
+_SENT_END = re.compile(r"[。！？!?；;\n|●■▲◆]+" + _GLUED)
+_CLAUSE_END = re.compile(r"[，,：:\t。！？!?；;\n|●■▲◆]+" + _GLUED)
 
 
 @dataclass
