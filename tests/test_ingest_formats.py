@@ -133,6 +133,20 @@ def test_main_container(body, expected):
     assert (el.get("id") if el is not None else None) == expected
 
 
+@pytest.mark.parametrize("container", ["id='zoom'", "id='art'"], ids=["cms-container", "main-container"])
+def test_link_lists_inside_the_article_dropped_attachments_kept(tmp_path, container):
+    body = (f"<div {container}>" + f"<p>{PROSE}</p>" * 6
+            + "<p>附件：<a href='/1.doc'>1.任务分解表</a> <a href='/2.xls'>2.指标表</a></p>"
+            + "<ul><li><a href='/n1'>县政府召开常务会议研究部署教育工作</a></li><li><a href='/n2'>县教育局开展春季开学安全检查</a></li></ul>"
+            + "<p>下一篇：<a href='/n3'>关于做好2023年秋季学期工作的通知</a> 上一篇：<a href='/n4'>关于开展教育督导的通知</a></p></div>")
+    p = tmp_path / "links.html"
+    p.write_text(_page(body), encoding="utf-8")
+    doc = parse_file(p)
+    assert doc.text.count(PROSE) == 6
+    assert "常务会议" not in doc.text and "春季开学安全检查" not in doc.text and "秋季学期" not in doc.text
+    assert doc.meta.attachments == ["任务分解表", "指标表"]
+
+
 def test_html_utf16_with_bom(tmp_path):
     p = make_html(tmp_path / "u16.html", charset="utf-16")
     assert p.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")

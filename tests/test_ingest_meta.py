@@ -121,3 +121,21 @@ def test_signature_block_prefers_precise_date():
 )
 def test_furniture_lines(line, is_furniture):
     assert is_furniture_line(line) == is_furniture
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("正文。\n附件：某某县2023年教育重点工作任务分解表", ["某某县2023年教育重点工作任务分解表"]),
+        ("正文。\n附件：1.任务分解表 2.指标表", ["任务分解表", "指标表"]),
+        ("正文。\n附件：1.任务分解表\n2.指标表\n3.责任清单\n某某县人民政府\n2023年3月6日", ["任务分解表", "指标表", "责任清单"]),
+        # a numbered body paragraph after the attachment line is not an attachment
+        ("附件：1.任务分解表\n3.加强督导。县教育局每年开展一次专项督导，督导结果向社会公开。", ["任务分解表"]),
+        ("附件2：指标表。", ["指标表"]),
+        ("全文没有附件行。", []),
+    ],
+)
+def test_attachments(text, names):
+    from policytrack.ingest.meta import find_attachments
+
+    assert find_attachments(text) == names

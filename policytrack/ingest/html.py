@@ -216,6 +216,23 @@ def main_container(tree, texts: list | None = None):
     return best
 
 
+LINK_LIST_SHARE = 0.6  # an element whose text is mostly 2+ links is a link list
+
+
+def _is_link_list(e) -> bool:
+    """相关链接 / 上一篇 下一篇 / share bars inside the article element: two or more links
+    making up most of the element's text, as trafilatura drops them.  The attachment
+    line (附件：<a>…</a> <a>…</a>) is content and stays."""
+    links = e.findall(".//a")
+    if len(links) < 2:
+        return False
+    text = "".join(e.itertext()).strip()
+    if not text or text.startswith("附件"):
+        return False
+    linked = sum(len("".join(a.itertext()).strip()) for a in links)
+    return linked >= LINK_LIST_SHARE * len(text.replace(" ", ""))
+
+
 def _container_blocks(el) -> list[Block]:
     """Blocks of a known article container, in document order: each leaf block element
     (or loose text) becomes a paragraph, each table its rows."""
@@ -231,6 +248,8 @@ def _container_blocks(el) -> list[Block]:
     def walk(e) -> None:
         tag = e.tag if isinstance(e.tag, str) else ""
         if not tag or tag in _SKIP_TAGS:
+            return
+        if e is not el and _is_link_list(e):
             return
         if tag == "table":
             rows = []

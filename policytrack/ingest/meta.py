@@ -34,6 +34,36 @@ _FIELDS = {
     "date_pub": re.compile(r"(?:^|\s)(?:发布日期|发布时间|日期|时间)\s*[:：]\s*(\S+)", re.M),
 }
 _ATTACH = re.compile(r"^附件\s*\d*\s*[:：]\s*(.+)$", re.M)
+_ITEM_NO = re.compile(r"^(\d{1,2})\s*[.．、]\s*")
+_ITEM_SPLIT = re.compile(r"\s+(?=\d{1,2}\s*[.．、])")
+
+
+def find_attachments(text: str) -> list[str]:
+    """Attachment names from 附件： lines: one name, a numbered list on the line
+    ("附件：1.任务分解表 2.指标表") or numbered names on the lines that follow
+    ("附件：1.X" then "2.Y"), numbers removed."""
+    out: list[str] = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        m = _ATTACH.match(line)
+        if not m:
+            continue
+        rest = m.group(1).strip()
+        if not _ITEM_NO.match(rest):
+            out.append(rest.rstrip("。"))
+            continue
+        items = _ITEM_SPLIT.split(rest)
+        nxt = len(items) + 1
+        for later in lines[i + 1 :]:  # the list goes on below while the numbers continue
+            n = _ITEM_NO.match(later)
+            if not n or int(n.group(1)) != nxt or len(later) > 80 or "。" in later[:-1]:
+                break
+            items.append(later)
+            nxt += 1
+        out += [_ITEM_NO.sub("", it).strip().rstrip("。") for it in items]
+    return [a for a in out if a]
+
+
 _YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年度?")
 _PUNCT_IN_TITLE = re.compile(r"[。；！？;!?]|[，,].*[，,]")
 _DISCLOSURE_KEYS = re.compile(r"^(索引号|文号|发文字号|生成日期|成文日期|发布日期|发布时间|时间|来源|内容分类|附件)")
@@ -248,7 +278,7 @@ def detect_meta(text: str, *, outline_titles: list[str] | None = None) -> DocMet
                 report_year = int(m.group(1))
                 break
 
-    attachments = [a.strip().rstrip("。") for a in _ATTACH.findall(text)]
+    attachments = find_attachments(text)
     return DocMeta(
         title=title,
         notice_title=notice,
