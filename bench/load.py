@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Sustained load on the real HTTP server: a search mix with 10% uploads.
+
+Starts `uvicorn` (one process, as `policytrack serve` runs it) over a fresh data
+directory filled from the bundled corpus, then drives it from client threads in
+this process for a fixed time and prints requests/s, latency percentiles per kind,
+errors, and the server's peak resident memory (VmHWM).  On the shared 2-core
+machine the clients and the server compete for the same cores, so the figures
+are a floor.
+
+    python3 bench/load.py [--duration 30] [--clients 8] [--upload-share 0.1]
+    python3 bench/load.py --linearity      # extractor time vs input size
+
+Figures go to stdout; docs/RELIABILITY.md records one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+QUERIES = [
+    ("/search", {"q": "学前三年毛入园率"}), ("/search", {"q": "普惠性幼儿园覆盖率", "type": "commitment"}),
+    ("/search", {"q": "县教育局 责任单位"}), ("/search", {"q": "大班额"}), ("/search", {"q": "到2025年 达到"}),
+    ("/search", {"q": "义务教育巩固率", "type": "progress"}), ("/search", {"q": "教师 培训", "type": "passage"}),
+    ("/search", {"q": "新建 幼儿园 所"}), ("/commitments", {"size": 20}), ("/documents", {}),
+]
+TOKEN = "load-token"
+SERVER = """
+import sys, uvicorn
+from pathlib import Path
+from policytrack.api.app import create_app
+from policytrack.api.security import ApiSettings
+from policytrack.config import get_settings
+app = create_app(get_settings(Path(sys.argv[1])), ApiSettings(token=sys.argv[3]))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+
+def _pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def _upload_body(i: int) -> tuple[str, bytes]:
+    k = i % 40
+    text = (f"青禾县第{i}学区{2021 + k % 4}年教育工作总结\n一、主要成绩\n{2021 + k % 4}年，学区学前三年毛入园率达到{55 + k}.{i % 10}%，"
+            f"普惠性幼儿园覆盖率达到{45 + k}%，新建幼儿园{k + 1}所。\n二、下一步计划\n到2025年，毛入园率达到95%以上。（责任单位：县教育局）\n"
+            f"青禾县第{i}学区\n{2022 + k % 4}年1月{1 + k % 27}日\n")
+    return f"学区{i:05d}.txt", text.encode("utf-8")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def load(duration: float, clients: int, upload_share: float) -> None:
+    import httpx
+
+    from policytrack.ingest.pipeline import ingest_paths
+    from policytrack.store import Store
+
+    data = Path(tempfile.mkdtemp(prefix="policytrack-load-"))
+    corpus = sorted(p for p in (REPO / "corpus").iterdir() if p.suffix.lower() in (".pdf", ".docx", ".html", ".htm", ".txt"))
+    t0 = time.perf_counter()
+    outs = ingest_paths(corpus, Store(data / "policytrack.db"))
+    print(f"corpus: {sum(o.status == 'ingested' for o in outs)} documents ingested in {time.perf_counter() - t0:.1f} s")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(data), str(port), TOKEN], cwd=REPO, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        idle_mb = _peak_rss_mb(proc.pid)
+        # warm-up outside the measured window: the first search loads jieba, the first upload the extractor
+        name, body = _upload_body(10**8)
+        httpx.post(base + "/documents", files={"files": (name, body, "text/plain")}, timeout=300,
+                   headers={"Authorization": f"Bearer {TOKEN}"})
+        for path, params in QUERIES:
+            httpx.get(base + path, params=params, timeout=300)
+        warm_mb = _peak_rss_mb(proc.pid)
+        lat: dict[str, list[float]] = {"search": [], "browse": [], "upload": []}
+        errors: list[str] = []
+        counter = iter(range(10**9))
+        lock = threading.Lock()
+        stop = time.monotonic() + duration
+
+        def client(n: int) -> None:
+            rnd = random.Random(n)
+            with httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+                while time.monotonic() < stop:
+                    t = time.perf_counter()
+                    if rnd.random() < upload_share:
+                        with lock:
+                            i = next(counter)
+                        name, body = _upload_body(i)
+                        r = c.post("/documents", files={"files": (name, body, "text/plain")})
+                        kind = "upload"
+                        ok = r.status_code == 200 and r.json()["results"][0]["status"] == "ingested"
+                    else:
+                        path, params = rnd.choice(QUERIES)
+                        r = c.get(path, params={**params, "size": params.get("size", 10)} if path == "/search" else params)
+                        kind = "search" if path == "/search" else "browse"
+                        ok = r.status_code == 200
+                    dt = time.perf_counter() - t
+                    with lock:
+                        lat[kind].append(dt)
+                        if not ok or "locked" in r.text:
+                            errors.append(f"{kind} {r.status_code} {r.text[:120]}")
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        peak = _peak_rss_mb(proc.pid)
+        all_lat = [x for xs in lat.values() for x in xs]
+        print(f"load: {clients} clients for {wall:.1f} s on {os.cpu_count()} cores, upload share {upload_share:.0%}")
+        print(f"  requests: {len(all_lat)}  sustained: {len(all_lat) / wall:.1f} req/s  errors: {len(errors)}")
+        print(f"  all     p50 {_pct(all_lat, 50) * 1000:7.1f} ms  p95 {_pct(all_lat, 95) * 1000:7.1f} ms  p99 {_pct(all_lat, 99) * 1000:7.1f} ms")
+        for kind, xs in lat.items():
+            if xs:
+                print(f"  {kind:7} n={len(xs):5d}  p50 {_pct(xs, 50) * 1000:7.1f} ms  p95 {_pct(xs, 95) * 1000:7.1f} ms  "
+                      f"mean {statistics.fmean(xs) * 1000:7.1f} ms")
+        print(f"  server memory: idle {idle_mb:.0f} MB, after warm-up {warm_mb:.0f} MB, peak {peak:.0f} MB (VmHWM)")
+        for e in errors[:5]:
+            print(f"  error: {e}")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        import shutil
+
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def linearity() -> None:
+    """Extractor seconds per 100k characters at growing sizes: flat means linear."""
+    from policytrack.extract import extract_text
+
+    rnd = random.Random(5)
+    lines = []
+    while sum(map(len, lines)) < 820_000:
+        k = rnd.randint(1, 99)
+        lines.append(rnd.choice([
+            f"（{k}）到{2023 + k % 5}年，第{k}类学校学前三年毛入园率达到{rnd.randint(60, 99)}%以上。（责任单位：县教育局）",
+            f"{2020 + k % 4}年，全县普惠性幼儿园覆盖率达到{rnd.randint(60, 99)}.{k % 10}%，新建幼儿园{k}所。",
+            "加强组织领导，健全工作机制，强化督导考核，营造良好氛围。",
+            f"{k}、" + "推进义务教育优质均衡发展" * (k % 3 + 1),
+        ]))
+    text = "\n".join(lines)
+    extract_text(text[:2000], {"date": "2022-01-01"}, doc="warm")
+    base = None
+    print("extract linearity (same text, growing prefix):")
+    for n in (25_000, 50_000, 100_000, 200_000, 400_000, 800_000):
+        t = time.perf_counter()
+        recs = extract_text(text[:n], {"date": "2022-01-01"}, doc="lin")
+        dt = time.perf_counter() - t
+        per = dt / n * 100_000
+        base = base or per
+        print(f"  {n:>7} chars  {dt:6.2f} s  {per:5.2f} s/100k chars  ratio {per / base:4.2f}  records {len(recs)}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=float, default=30.0)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--upload-share", type=float, default=0.10)
+    ap.add_argument("--linearity", action="store_true", help="measure extractor time vs input size instead")
+    a = ap.parse_args()
+    if a.linearity:
+        linearity()
+    else:
+        load(a.duration, a.clients, a.upload_share)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
