@@ -249,7 +249,7 @@ def _container_blocks(el) -> list[Block]:
         tag = e.tag if isinstance(e.tag, str) else ""
         if not tag or tag in _SKIP_TAGS:
             return
-        if e is not el and _is_link_list(e):
+        if len(e) and e is not el and _is_link_list(e):  # (a childless element has no links)
             return
         if tag == "table":
             rows = []
