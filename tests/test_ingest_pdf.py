@@ -101,6 +101,33 @@ def test_fast_engine_line_boxes_are_advance_boxes(pdf_dir):
     assert len(short) == 2 and all(abs(ln.x0 - ln_ref.x0) < 0.5 for ln, ln_ref in zip(short, [l for p in ref for l in p.lines if l.text in ("局。", "（一）发展目标")]))
 
 
+def test_fast_engine_matches_pdfplumber_on_latin_and_mixed_lines(pdf_dir):
+    """Word spaces in Latin text survive, spaces between CJK and digits do not, in both engines."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from ingest_fixtures import _font
+
+    path = pdf_dir / "latin.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = 780
+    for text, font in [("Annual Report of the County Education Bureau 2023", "Helvetica"),
+                       ("学前三年毛入园率达到 95% ，比上年提高 2.1 个百分点", _font()),
+                       ("GDP growth 5.2 percent, see Table 3 (p. 12)", "Helvetica"),
+                       ("全县共有中小学 56 所，其中 iPad 教室 12 间", _font())]:
+        c.setFont(font, 12)
+        c.drawString(72, y, text)
+        y -= 40  # paragraph spacing: each line its own block
+    c.showPage()
+    c.save()
+    fast, _ = pdfmod.read_pdf(path)
+    ref, _ = pdfmod.read_pdf(path, engine="pdfplumber")
+    assert [b.text for b in fast] == [b.text for b in ref]
+    text = "\n".join(b.text for b in fast)
+    assert "Annual Report of the County Education Bureau 2023" in text
+    assert "see Table 3 (p. 12)" in text and "达到95%，比上年提高2.1个百分点" in text and "其中 iPad 教室12间" in text
+
+
 def test_parallel_pages_match_serial(pdf_dir, monkeypatch):
     """Pages split over the worker pool give the same blocks as one process."""
     path = make_pdf(pdf_dir / "par.pdf", repeat=12, start_offset=350)
