@@ -116,7 +116,9 @@ def test_related_indicator_words_score_lower(word, related_phrase):
 
     should = build_query(parse_query(word), SearchRequest(q=word))["bool"]["must"][0]["bool"]["should"]
     assert {"match_phrase": {"tokens": word}} in should
-    assert {"match_phrase": {"tokens": {"query": related_phrase, "boost": RELATED_FACTOR}}} in should
+    related = next(c["bool"] for c in should if "bool" in c and "filter" in c["bool"])
+    assert related["filter"] == [{"terms": {"type": ["commitment", "progress"]}}]  # records only
+    assert {"match_phrase": {"tokens": {"query": related_phrase, "boost": RELATED_FACTOR}}} in related["should"]
 
 
 def test_region_filter_falls_back_to_the_title_of_region_less_hits():

@@ -78,7 +78,11 @@ def group_clause(g: Group) -> dict[str, Any]:
     direct_alts = g.direct_alternatives()
     should: list[dict[str, Any]] = [_alt_clause(a) for a in direct_alts]
     # related indicators' words (大校额 for 大班额) score lower, as in the embedded backend
-    should += [_alt_clause(a, RELATED_FACTOR) for a in g.alternatives[len(direct_alts):]]
+    # and reach records only (passages stay precise), as in the embedded backend
+    related_alts = [_alt_clause(a, RELATED_FACTOR) for a in g.alternatives[len(direct_alts):]]
+    if related_alts:
+        should.append({"bool": {"should": related_alts, "minimum_should_match": 1,
+                                "filter": [{"terms": {"type": ["commitment", "progress"]}}]}})
     direct = sorted(g.direct_ids & g.concept_ids)
     related = sorted(g.concept_ids - g.direct_ids)
     if direct:

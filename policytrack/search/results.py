@@ -108,6 +108,36 @@ def collapse_sentences(ranked: list[Hit], key_of: Callable[[Hit], Any]) -> list[
     return out
 
 
+def collapse_unranked(hits: list[Hit], key_of: Callable[[Hit], Any]) -> list[Hit]:
+    """collapse_sentences() for a list in any order: the best of each sentence becomes the
+    head (its `also` sorted), order otherwise kept; O(n), so only the page needs sorting."""
+    heads: dict[Any, Hit] = {}
+    out: list[Hit | None] = []
+    slot: dict[Any, int] = {}
+    for h in hits:
+        k = key_of(h) if h.rec is not None else None
+        if k is None:
+            out.append(h)
+            continue
+        cur = heads.get(k)
+        if cur is None:
+            heads[k] = h
+            slot[k] = len(out)
+            out.append(h)
+        elif rank_key(h) < rank_key(cur):
+            h.also.append(cur)
+            h.also.extend(cur.also)
+            cur.also = []
+            heads[k] = h
+            out[slot[k]] = h
+        else:
+            cur.also.append(h)
+    for h in heads.values():
+        if len(h.also) > 1:
+            h.also.sort(key=rank_key)
+    return [h for h in out if h is not None]
+
+
 def _date_key(s: str | None, upper: bool) -> str | None:
     """Compare dates as strings; a bound of YYYY or YYYY-MM covers the whole period."""
     if not s:
@@ -148,6 +178,8 @@ def region_of(hit: Hit, docs: dict[str, DocInfo]) -> str | None:
 
 def hit_passes(hit: Hit, req: SearchRequest, docs: dict[str, DocInfo], indicator_ids: set[str] | None) -> bool:
     """Record- and region-level filters (document-level ones are applied before)."""
+    if not (req.region or req.department or req.status or indicator_ids is not None):
+        return True  # nothing to check (the common case: thousands of hits per query)
     if req.region:
         r = region_of(hit, docs)
         if r is None:  # nothing says where: a document *about* a place names it in its title
@@ -204,30 +236,37 @@ def facets(hits: Iterable[Hit], docs: dict[str, DocInfo], limit: int = 30) -> di
     c = {f: Counter() for f in FACET_FIELDS}
     ct, cr, ci_, cd, cy, cdep, cind, cst = (c["type"], c["region"], c["issuer"], c["doc_type"], c["year"],
                                             c["department"], c["indicator"], c["status"])
-    doc_vals: dict[str, tuple] = {}
+    per_doc: Counter = Counter()  # hits per document: document-level values are added once per doc
+    doc_region: Counter = Counter()  # hits per document that take the document's region
     for h in hits:
         ct[h.type] += 1
-        dv = doc_vals.get(h.doc)
-        if dv is None:
-            d = docs.get(h.doc)
-            dv = doc_vals[h.doc] = (d.region, d.issuer, d.doc_type, d.year) if d else (None, None, None, None)
+        per_doc[h.doc] += 1
         rec = h.rec
-        reg = (rec.get("region") if rec else None) or dv[0]
-        if reg:
-            cr[reg] += 1
-        if dv[1]:
-            ci_[dv[1]] += 1
-        if dv[2]:
-            cd[dv[2]] += 1
-        if dv[3]:
-            cy[dv[3]] += 1
-        if rec:
-            for dep in dict.fromkeys(rec.get("departments") or ()):
-                cdep[dep] += 1
-            if rec.get("indicator_id"):
-                cind[rec["indicator_id"]] += 1
-            if rec.get("status"):
-                cst[rec["status"]] += 1
+        if rec is None:
+            doc_region[h.doc] += 1
+            continue
+        if rec.get("region"):
+            cr[rec["region"]] += 1
+        else:
+            doc_region[h.doc] += 1
+        for dep in dict.fromkeys(rec.get("departments") or ()):
+            cdep[dep] += 1
+        if rec.get("indicator_id"):
+            cind[rec["indicator_id"]] += 1
+        if rec.get("status"):
+            cst[rec["status"]] += 1
+    for doc, n in per_doc.items():
+        d = docs.get(doc)
+        if d is None:
+            continue
+        if d.issuer:
+            ci_[d.issuer] += n
+        if d.doc_type:
+            cd[d.doc_type] += n
+        if d.year:
+            cy[d.year] += n
+        if d.region and doc_region[doc]:
+            cr[d.region] += doc_region[doc]
     return {
         f: [FacetValue(value=str(v), count=n) for v, n in sorted(cn.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]]
         for f, cn in c.items()
@@ -246,11 +285,15 @@ INFORMATIVE_BOOST = 0.08
 
 
 def informative(rec: dict[str, Any]) -> int:
-    """How many of deadline / target value / departments the record states."""
-    t = rec.get("target") if isinstance(rec.get("target"), dict) else {}
-    return sum(bool(x) for x in (rec.get("deadline") or rec.get("year"),
-                                 (t or {}).get("value") is not None or rec.get("value") is not None,
-                                 rec.get("departments")))
+    """How many of deadline / target value / departments the record states (memoised in the record)."""
+    n = rec.get("_informative")
+    if n is None:
+        t = rec.get("target") if isinstance(rec.get("target"), dict) else {}
+        n = rec["_informative"] = sum(bool(x) for x in (
+            rec.get("deadline") or rec.get("year"),
+            (t or {}).get("value") is not None or rec.get("value") is not None,
+            rec.get("departments")))
+    return n
 
 
 def boost(hits: Iterable[Hit], pq: ParsedQuery) -> None:
@@ -264,10 +307,23 @@ def boost(hits: Iterable[Hit], pq: ParsedQuery) -> None:
             h.score *= b
 
 
-def rank(hits: list[Hit]) -> list[Hit]:
+_TYPE_ORDER = {"commitment": 0, "progress": 1, "passage": 2}
+
+
+def rank_key(h: Hit) -> tuple:
     """Best first; ties broken by type, document and position so pages are stable."""
-    order = {"commitment": 0, "progress": 1, "passage": 2}
-    return sorted(hits, key=lambda h: (-h.score, order.get(h.type, 3), h.doc, h.key))
+    return (-h.score, _TYPE_ORDER.get(h.type, 3), h.doc, h.key)
+
+
+def rank(hits: list[Hit]) -> list[Hit]:
+    return sorted(hits, key=rank_key)
+
+
+def top(hits: list[Hit], n: int) -> list[Hit]:
+    """The n best in rank order, without sorting the whole list (thousands of hits at 100k passages)."""
+    import heapq
+
+    return heapq.nsmallest(n, hits, key=rank_key) if n < len(hits) // 4 else rank(hits)[:n]
 
 
 def highlight_phrases(pq: ParsedQuery) -> tuple[tuple[str, ...], ...]:
