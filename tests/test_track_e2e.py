@@ -257,3 +257,31 @@ def test_cli_lists_the_conflict_with_its_documents(e2e_db):
     docs = {f["document"]: f["value"] for f in found[0]["figures"]}
     assert docs.get("青禾县教育体育局2023年工作总结") == 94.3
     assert any("督导报告" in d and v == 94.1 for d, v in docs.items())
+
+
+LATER_EXPECTED = [  # STORY.md S18–S21: commitments the reports make themselves (document, words, value, mid, late, says)
+    ("青禾县教育体育局2023年工作总结", "公办园在园幼儿占比提高到47%", 47, "at_risk", "missed", "预计2024年达45.9%"),
+    ("青禾县教育体育局2023年工作总结", "完成剩余2所", 2, "not_due", "no_data", "尚未到可报告进展的时间"),
+    ("云岭市人民政府教育督导室", "完成剩余2所", 2, "not_due", "no_data", "尚未到可报告进展的时间"),
+    ("云岭市人民政府教育督导室", "2024年9月底前确保城区第三小学投入使用", None, "not_due", "no_data", "尚未到可报告进展的时间"),
+    # the 督导报告's "未按…于2023年8月底前投入使用" is about the earlier deadline, not this one
+    ("青禾县教育体育局2023年工作总结", "城区第三小学2024年春季学期投入使用", None, "no_data", "no_data", "暂无进展数据"),
+]
+
+
+@pytest.mark.parametrize("doc,words,value,mid,late,says", LATER_EXPECTED, ids=["S18", "S19", "S19b", "S20", "S21"])
+def test_reports_own_commitments(snapshot, doc, words, value, mid, late, says):
+    cs = []
+    for c in snapshot.commitments:
+        d = snapshot.docs.get(c.doc)
+        names = f"{d.title or ''} {d.file_name or ''}" if d else ""
+        if doc not in names or words not in c.quote:
+            continue
+        tv = c.target.value if c.target else None
+        if (value is None and tv is None) or (value is not None and tv == value):
+            cs.append(c)
+    assert cs, f"nothing extracted for {words} in {doc}"
+    for c in cs:
+        r = snapshot.evaluate(c, AS_OF)
+        assert r.status == mid and says in r.explanation, f"{c.quote}: {r.explanation}"
+        assert snapshot.evaluate(c, date(2026, 11, 22)).status == late

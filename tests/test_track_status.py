@@ -212,3 +212,15 @@ def test_met_says_when_first_reached_and_if_late():
     assert r.status == "met" and "2022年已达81.5%（《2022年工作总结》第一部分（八））" in r.explanation
     r = evaluate(C(value=50.0, deadline="2022-12"), [E(2022, 46.0), E(2023, 52.0)], AS_OF)
     assert r.status == "met" and r.explanation.endswith("已达标（逾期完成）")
+
+
+def test_history_before_the_baseline_feeds_the_trend_only():
+    """S18: 47% by 2024 from a 2023 baseline of 45.0%; 2020–2022 are not progress against it,
+    but they are the trend (+0.9/yr → 45.9% in 2024: at_risk)."""
+    c = C(value=47.0, deadline="2024", baseline=(2023, 45.0))
+    hist = [E(2020, 42.3, doc="plan"), E(2021, 43.2, doc="r21"), E(2022, 44.1, doc="r22")]
+    r = evaluate(c, [E(2023, 45.0, doc="r23")], AS_OF, history=hist)
+    assert r.status == "at_risk" and "按2020—2023年趋势预计2024年达45.9%" in r.explanation, r.explanation
+    assert [e.progress.year for e in r.evidence] == [2023]  # history is not evidence
+    alone = evaluate(c, [E(2023, 45.0, doc="r23")], AS_OF)
+    assert alone.status == "at_risk" and "数据点不足" in alone.explanation

@@ -181,7 +181,7 @@ def in_horizon(c: Commitment, p: Progress) -> bool:
     return True
 
 
-def link_reason(c: Commitment, p: Progress) -> str | None:
+def link_reason(c: Commitment, p: Progress, *, horizon: bool = True) -> str | None:
     """Why `p` counts for `c`, or None when it does not."""
     if p.unit == COMPLETION_UNIT:
         if c.target is not None and c.target.value is not None and not is_end_state(c) and (
@@ -200,7 +200,9 @@ def link_reason(c: Commitment, p: Progress) -> str | None:
         return None
     if not same_jurisdiction(c, p):
         return None
-    if not in_horizon(c, p):
+    if horizon and not in_horizon(c, p):
+        return None
+    if p.year is None:
         return None
     if not is_level(c, unit):
         # Counts and amounts (新建园舍面积, 招聘教师) are usually about one project or one
@@ -263,6 +265,29 @@ def is_level(c: Commitment, unit: str) -> bool:
 
 def _key(r: Commitment | Progress) -> str:
     return r.indicator_id or "n:" + name_core(r.indicator)
+
+
+def history_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) -> list[Link]:
+    """Figures of the same indicator and jurisdiction from before a commitment's baseline year.
+
+    They are not progress against it (a 2024 target set from a 2023 baseline is not met by
+    2021's figure), but they are the indicator's trend: projection uses them
+    (公办园在园幼儿占比 45.0% in 2023, +0.9/yr since 2020 → 45.9% in 2024).
+    """
+    buckets: dict[str, list[Progress]] = {}
+    for p in progress:
+        if p.unit != COMPLETION_UNIT and p.year is not None:
+            buckets.setdefault(_key(p), []).append(p)
+    out = []
+    for c in commitments:
+        if c.baseline is None or c.baseline.year is None:
+            continue
+        for p in buckets.get(_key(c), ()):
+            if p.year < c.baseline.year:  # type: ignore[operator]
+                why = link_reason(c, p, horizon=False)
+                if why:
+                    out.append(Link(c.id, p.id, "history", why))
+    return out
 
 
 def auto_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) -> list[Link]:

@@ -177,11 +177,14 @@ def evaluate(
     issued: date | None = None,
     catalogue_direction: str | None = None,
     indicator_name: str | None = None,
+    history: list[Evidence] | None = None,
 ) -> TrackResult:
     """Status, gap, projection and explanation of `c` as of `as_of` (default today).
 
     `issued` is the plan's issue date: before the first reporting year after it
     no figure can exist, so an empty evidence list means ``not_due``, not ``no_data``.
+    `history`: the indicator's figures from before the baseline year; not progress,
+    but part of the trend the projection follows.
     """
     as_of = as_of or date.today()
     ev = [e for e in evidence if _available(e, as_of)]
@@ -325,6 +328,14 @@ def evaluate(
     points = [(y, e.progress.value) for y, e in chosen.items() if y is not None]
     if c.baseline is not None and c.baseline.year is not None and c.baseline.year not in chosen:
         points.append((c.baseline.year, c.baseline.value))
+    past: dict[int, float] = {}
+    for e in _without_starting_points([h for h in history or () if h.is_figure and _available(h, as_of)]):
+        y = e.progress.year
+        if y is not None and all(y != py for py, _ in points):
+            # one value per year, the less favourable when documents disagree (as above)
+            v = e.progress.value
+            past[y] = v if y not in past else (min(past[y], v) if dirn == "higher" else max(past[y], v))
+    points.extend(past.items())
     target_year = end.year if end else None
     proj = linear_projection(points, target_year) if target_year else None
     res.projection = proj

@@ -21,7 +21,7 @@ from policytrack.models import Commitment, Progress
 
 from . import decisions as D
 from . import imports as I
-from .link import Link, auto_links, completion_statements, refine_region, resolve_indicator
+from .link import Link, auto_links, completion_statements, history_links, refine_region, resolve_indicator
 from .status import COMPLETION_UNIT, Evidence, TrackResult, evaluate
 from .tables import connect
 
@@ -89,21 +89,25 @@ class Snapshot:
     docs: dict[str, DocInfo]
     links: list[Link]
     sources: dict[str, str] = field(default_factory=dict)  # imported progress id → source column
+    history: list[Link] = field(default_factory=list)  # figures before a baseline: trend only (link.history_links)
 
     def __post_init__(self) -> None:
         self._progress_by_id = {p.id: p for p in self.progress}
         self._links_by_c: dict[str, list[Link]] = {}
         for l in self.links:
             self._links_by_c.setdefault(l.commitment_id, []).append(l)
+        self._history_by_c: dict[str, list[Link]] = {}
+        for l in self.history:
+            self._history_by_c.setdefault(l.commitment_id, []).append(l)
 
     def links_of(self, commitment_id: str) -> list[Link]:
         """Every link of a commitment, rejected ones included (to show them)."""
         return list(self._links_by_c.get(commitment_id, ()))
 
-    def evidence_for(self, c: Commitment) -> list[Evidence]:
+    def evidence_for(self, c: Commitment, *, history: bool = False) -> list[Evidence]:
         by_id = self._progress_by_id
         out = []
-        for l in self._links_by_c.get(c.id, ()):
+        for l in (self._history_by_c if history else self._links_by_c).get(c.id, ()):
             if l.origin == "rejected" or l.progress_id not in by_id:
                 continue
             p = by_id[l.progress_id]
@@ -118,7 +122,7 @@ class Snapshot:
         name, dirn = catalogue_info(c.indicator_id)
         d = self.docs.get(c.doc)
         return evaluate(c, self.evidence_for(c), as_of, issued=d.date if d else None, catalogue_direction=dirn,
-                        indicator_name=c.indicator or name)
+                        indicator_name=c.indicator or name, history=self.evidence_for(c, history=True))
 
     def evaluate_all(self, as_of: date) -> dict[str, TrackResult]:
         return {c.id: self.evaluate(c, as_of) for c in self.commitments}
@@ -140,7 +144,7 @@ def build_snapshot(commitments: list[Commitment], progress: list[Progress], docs
 
     auto = [l for l in auto_links(commitments, progress) if after_promise(l)]
     links = D.apply(auto, decisions or [], commitments, progress, doc_names=names)
-    return Snapshot(commitments, progress, docs, links, sources or {})
+    return Snapshot(commitments, progress, docs, links, sources or {}, history_links(commitments, progress))
 
 
 def _with_region(p: Progress, text: str, doc_region: str | None, regions: set[str]) -> Progress:
