@@ -146,6 +146,8 @@ QUALITATIVE_BUGS = [
     ("二、重点任务\n加快教育信息化。建设县级教师发展中心。\n", ["建设县级教师发展中心"]),
     # every member of a group sets one up
     ("二、重点任务\n构建协同育人格局。所有公办幼儿园建立家长委员会。\n", ["所有公办幼儿园建立家长委员会"]),
+    # 化解 of oversized schools is an end state
+    ("二、重点任务\n扩大城区学位供给，化解3000人以上超大规模学校和大校额。\n", ["化解3000人以上超大规模学校和大校额"]),
 ]
 NOT_COMMITMENTS = [
     "动态掌握各校重点任务完成情况。",  # 完成 inside a noun
@@ -159,6 +161,7 @@ NOT_COMMITMENTS = [
     "各中学成立文明校园创建工作领导小组。",  # 创建工作 is a noun
     "全覆盖推进平安校园建设。",  # 全覆盖 as an adverb
     "因地制宜开展绿色学校创建。",  # an activity ending in 创建
+    "积极化解信访矛盾。",  # 化解 without a measurable state
 ]
 
 
