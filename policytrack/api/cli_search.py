@@ -114,6 +114,11 @@ def _print(resp) -> None:
         snip = re.sub(r"&lt;/mark&gt;|</mark>", "[/bold yellow]", snip)
         snip = snip.replace("\\[bold yellow]", "[bold yellow]").replace("\\[/bold yellow]", "[/bold yellow]")
         out.print(f"     {snip}")
+        if r.type != "passage" and r.quote and r.context and r.quote != r.context:
+            out.print(f"     [dim]record:[/dim] {escape(r.quote)}")
+        for a in r.also:  # other records of the same sentence
+            extra = f" (by {a['deadline']})" if a.get("deadline") else ""
+            out.print(f"     [dim]also:[/dim] {escape(str(a.get('quote') or ''))}{escape(extra)}")
         if r.why:
             out.print(f"     [dim]{escape('; '.join(r.why))}[/dim]")
 
