@@ -18,7 +18,7 @@ pytestmark = pytest.mark.seeds
 
 # floors just below what the extractor reaches (raise them when it improves; the issue's
 # minimum was 0.75 / 0.80, its goal 0.92)
-COMMITMENT_FLOOR = {"seeds": 0.90, "passages": 0.79}
+COMMITMENT_FLOOR = {"seeds": 0.91, "passages": 0.79}
 PROGRESS_FLOOR = {"seeds": 0.95, "passages": 0.90}
 
 

@@ -114,3 +114,9 @@ def test_reposted_summary_takes_its_year_from_the_review_heading():
     text = "工作总结及下一步工作安排\n时间:2023-06-01 10:00:00\n一、2021年工作总结\n全县新建幼儿园4所，招聘教师120人。\n"
     ps = progress(text, {"date": "2023-06-01", "doc_type": "report", "title": "工作总结及下一步工作安排"})
     assert {(p.value, p.year) for p in ps} == {(4, 2021), (120, 2021)}
+
+
+def test_bugs_caught_year_opening_a_semicolon_run_carries_over():
+    text = "一、基本情况\n全县共有学校40所。2019年，全县小学入学率100%；初中巩固率98.6%。\n"
+    ps = progress(text, {"date": "2021-03-01", "doc_type": "report", "title": "义务教育均衡发展自评报告"})
+    assert [(p.value, p.year) for p in ps if p.unit == "%"] == [(100, 2019), (98.6, 2019)]

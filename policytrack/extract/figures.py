@@ -265,6 +265,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
         if any(a <= para.start and para.end <= b for a, b in skip):
             continue
         para_times: list[TimeExpr] = []
+        carried: list[TimeExpr] = []  # 2016年，全县…；初中…: the year opening a ；-joined run
         first_times: list[TimeExpr] | None = None
         for sent in sentences(text, para.start, para.end):
             st = text[sent.start:sent.end]
@@ -343,7 +344,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 elif m.unit in _num_lex().get("progress_excluded_units", []):
                     continue
                 else:
-                    year = progress_year(ctx, m.start, before, _topic(ctx, para, m.start, para_times))
+                    year = progress_year(ctx, m.start, before, _topic(ctx, para, m.start, para_times) + carried)
                     if year and re.search(r"(?:比|较|同比)(?:上年|去年|上一年)(?:同期)?$", text[max(c.start, m.start - 6):m.start]):
                         year -= 1
                     rec.update(type="progress", year=year)
@@ -393,6 +394,11 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                     qrec["departments"] = rd
                 out.append(qrec)
             para_times.extend(times)
+            opening = [t for t in times if t.kind == "year" and not t.compare and t.start - sent.start <= 2]
+            if text[sent.end:sent.end + 1] in (";", "；"):
+                carried = opening or carried
+            else:
+                carried = []
             if para.start in cells:
                 out.extend(_plain_cells(ctx, cells[para.start], sent, times))
             if first_times is None:
