@@ -213,3 +213,25 @@ def test_database_without_store_tables(tmp_path):
 def test_seed_dir_present():
     require_shared()
     assert SEEDS.is_dir()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_unranked_collapse_equals_ranked_collapse(seed):
+    """The O(n) collapse used for speed picks the same head per sentence as sorting first."""
+    import random
+
+    from policytrack.search.results import Hit, collapse_sentences, collapse_unranked, rank
+
+    def hits():
+        r2 = random.Random(seed)
+        out = []
+        for k in range(200):
+            rec = None if r2.random() < 0.3 else {"id": str(k), "start": 0}
+            out.append(Hit("passage" if rec is None else "commitment", k, f"d{k % 7}", round(r2.random(), 2), rec=rec))
+        return out
+
+    key = lambda h: (h.doc, h.key % 5)  # noqa: E731 - five "sentences" per document
+    a = collapse_sentences(rank(hits()), key)
+    b = rank(collapse_unranked(hits(), key))
+    assert [h.key for h in a] == [h.key for h in b]
+    assert [[x.key for x in h.also] for h in a] == [[x.key for x in h.also] for h in b]
