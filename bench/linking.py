@@ -2,12 +2,15 @@
 
     python3 bench/linking.py            # both sources below, whichever are available
     python3 bench/linking.py --source gold
+    python3 bench/linking.py -v         # name every missed and wrong pair
+    python3 bench/linking.py --scale    # also time auto_links against examining every pair
 
 Sources of records:
 * gold     the hand-checked records of ../shared/gold for the seed documents
            (measures the linker alone, independent of extraction quality);
-* extract  records extracted by policytrack from the seeds and the bundled corpus
-           (measures the whole chain; needs policytrack.ingest and policytrack.extract).
+* extract  records extracted by policytrack from the seeds and the bundled corpus, linked
+           the way the tracker links them (indicator repair, document dates; measures
+           the whole chain; needs policytrack.ingest and policytrack.extract).
 Targets: precision >= 0.95, recall >= 0.90 (over pairs whose records exist).
 """
 
