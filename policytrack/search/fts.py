@@ -317,7 +317,7 @@ class FtsBackend:
                 return None
             st, en = h.rec["start"], h.rec.get("end") or h.rec["start"]
             if text[st:en] != h.rec.get("quote"):
-                return (h.doc, h.type, h.rec.get("quote"))  # offsets from another text version
+                return None  # offsets from another text version: no sentence to group by (as in ES)
             s0, e0 = sentence_span(text, st, en)
             return (h.doc, h.type, s0)  # a commitment and a progress figure stay apart
 
