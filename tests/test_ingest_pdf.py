@@ -128,6 +128,41 @@ def test_fast_engine_matches_pdfplumber_on_latin_and_mixed_lines(pdf_dir):
     assert "see Table 3 (p. 12)" in text and "达到95%，比上年提高2.1个百分点" in text and "其中 iPad 教室12间" in text
 
 
+@pytest.fixture(scope="module")
+def office_pdf(pdf_dir) -> Path:
+    """A PDF exported by LibreOffice from the generated DOCX: embedded subset fonts and a
+    table drawn without rules, as many Word-made government PDFs are."""
+    import subprocess
+
+    from ingest_fixtures import make_docx
+    from policytrack.ingest import legacy
+
+    soffice = legacy.find_soffice()
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer")
+    src = make_docx(pdf_dir / "office.docx")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{pdf_dir}/prof", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(pdf_dir / "office"), str(src)], capture_output=True, timeout=180, check=False)
+    out = pdf_dir / "office" / "office.pdf"
+    assert out.exists(), "soffice is installed but did not export a PDF"
+    return out
+
+
+def test_office_pdf_engines_agree_and_unruled_rows_stand_alone(office_pdf):
+    fast, _ = pdfmod.read_pdf(office_pdf)
+    ref, _ = pdfmod.read_pdf(office_pdf, engine="pdfplumber")
+    assert [(b.text, b.rows) for b in fast] == [(b.text, b.rows) for b in ref]
+    doc = parse_file(office_pdf)
+    lines = doc.text.split("\n")
+    # the paragraph before the table ends where it ends: the header row is not glued to it
+    assert any(ln.endswith("全面消除56人以上大班额。") for ln in lines)
+    assert "指标\t2020年基数\t2025年目标\t属性" in lines
+    assert "学前三年毛入园率\t93.91\t95\t预期性" in lines
+    kinds = {doc.text[p.start : p.end]: p.kind for p in doc.paragraphs}
+    assert kinds["指标\t2020年基数\t2025年目标\t属性"] == "table_row"
+    assert doc.meta.title == TITLE and doc.meta.date == "2021-09-15"
+
+
 def test_parallel_pages_match_serial(pdf_dir, monkeypatch):
     """Pages split over the worker pool give the same blocks as one process."""
     path = make_pdf(pdf_dir / "par.pdf", repeat=12, start_offset=350)

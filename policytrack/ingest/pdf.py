@@ -34,6 +34,7 @@ _END_PUNCT = tuple("。！？；：!?;:”」』）)")
 _HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|[（(]\d{1,2}[）)]|\d{1,2}[.．、](?!\d)|[①-⑳]|第[一二三四五六七八九十]+[章节条部分])")
 MARGIN_BAND = 0.09  # top/bottom fraction of the page where running heads and folios live
 MIN_PATHS_FOR_TABLE = 4
+COLUMN_GAP_EM = 1.5  # a horizontal gap this many line heights wide separates columns (word spaces are ~0.25)
 PARALLEL_WORKERS = 2
 PARALLEL_MIN_PAGES = 8  # below this, handing pages to the worker pool costs more than it saves
 MAX_PAGES = 5000  # a page tree claiming more is a PDF bomb (10M pages = hours of CPU), not a plan
@@ -46,6 +47,7 @@ class _Line:
     x1: float
     top: float
     bottom: float
+    gaps: int = 0  # column gaps (wider than COLUMN_GAP_EM): a row of a table without rules
 
 
 @dataclass
@@ -204,10 +206,31 @@ def _group_lines(segs: list[_Line]) -> list[_Line]:
     for cur in lines:
         cur.sort(key=lambda c: c.x0)
         text = cur[0].text
+        top, bottom = min(c.top for c in cur), max(c.bottom for c in cur)
+        gaps = 0
         for a, b in zip(cur, cur[1:]):
-            text += (" " if b.x0 - a.x1 > 3 else "") + b.text
-        out.append(_Line(text, cur[0].x0, max(c.x1 for c in cur), min(c.top for c in cur), max(c.bottom for c in cur)))
+            if b.x0 - a.x1 > COLUMN_GAP_EM * (bottom - top):
+                text += "\t" + b.text  # cells of a row, as tables are rendered
+                gaps += 1
+            else:
+                text += (" " if b.x0 - a.x1 > 3 else "") + b.text
+        out.append(_Line(text, cur[0].x0, max(c.x1 for c in cur), top, bottom, gaps))
     return out
+
+
+def _plumber_line(line: dict) -> _Line:
+    """A pdfplumber text line; one with column gaps is re-spelt from its characters with
+    TABs between the cells, as `_group_lines` does for pdfium runs."""
+    height = line["bottom"] - line["top"]
+    chars = sorted((c for c in line["chars"] if c["text"].strip()), key=lambda c: c["x0"])
+    gaps = sum(b["x0"] - a["x1"] > COLUMN_GAP_EM * height for a, b in zip(chars, chars[1:]))
+    text = line["text"]
+    if gaps:
+        text = chars[0]["text"]
+        for a, b in zip(chars, chars[1:]):
+            gap = b["x0"] - a["x1"]
+            text += ("\t" if gap > COLUMN_GAP_EM * height else " " if gap > 0.2 * height else "") + b["text"]
+    return _Line(text, line["x0"], line["x1"], line["top"], line["bottom"], gaps)
 
 
 def _plumber_page(ppage) -> tuple[list[_Line], list[tuple[float, list[list[str]]]]]:
@@ -221,7 +244,7 @@ def _plumber_page(ppage) -> tuple[list[_Line], list[tuple[float, list[list[str]]
 
     view = ppage.filter(outside) if boxes else ppage
     lines = [
-        _Line(l["text"], l["x0"], l["x1"], l["top"], l["bottom"]) for l in view.extract_text_lines(return_chars=False) if l["text"].strip()
+        _plumber_line(l) for l in view.extract_text_lines(return_chars=True) if l["text"].strip()
     ]
     return lines, [(t.bbox[1], t.extract()) for t in tables]
 
@@ -439,7 +462,7 @@ def _metrics(pages: list[_Page]) -> tuple[float, float, float]:
 
 def _continues(prev: _Line, nxt: _Line, left: float, right: float, cw: float, gap_ok: bool) -> bool:
     """Is `nxt` the wrapped continuation of `prev` (same paragraph)?"""
-    if not gap_ok:
+    if not gap_ok or prev.gaps or nxt.gaps:  # rows of a table without rules stand alone
         return False
     full = prev.x1 >= right - 1.5 * cw
     flush_left = nxt.x0 <= left + 0.5 * cw
