@@ -229,6 +229,31 @@ def test_pdf_flate_bomb_within_memory_bound(hostile_run):
     assert r["signal"] is None and r["status"][0] in ("failed", "ingested"), r
 
 
+BATCH = """
+import resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, ({mem}, {mem}))
+from policytrack.ingest.pipeline import ingest_paths
+from policytrack.store import Store
+outs = ingest_paths([Path(p) for p in sys.argv[2:]], Store(sys.argv[1]), workers=2)
+for o in outs:
+    print(o.status, "|", o.error or "")
+"""
+
+
+def test_batch_with_workers_survives_the_flate_bomb(hostile_run, tmp_path):
+    """What the CLI does by default: the bomb costs its worker process, not the batch."""
+    folder = hostile_run[0]
+    good = tmp_path / "good_plan.txt"
+    good.write_text(GOOD_DOCS["good_plan.txt"], encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", BATCH.format(mem=MEM_LIMIT), str(tmp_path / "p.db"),
+                           str(folder / "flate_bomb.pdf"), str(good)], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("failed |") and "flate_bomb.pdf" in lines[0], lines
+    assert lines[1].startswith("ingested"), lines
+
+
 @pytest.mark.parametrize("name, expect", [
     ("empty.pdf", "empty"),
     ("empty.txt", "empty"),
