@@ -8,7 +8,10 @@ objects cannot contain a ruled table, and its lines are taken from pdfium; any o
 page goes through pdfplumber (tables + the text outside them).  Both give the same
 `_Line` records (text and box), and everything after that — header/footer removal,
 re-joining wrapped lines and sentences broken by a page break — is shared, so the
-output does not depend on which engine read a page (tests check this).
+output does not depend on which engine read a page (tests check this).  For that the
+pdfium lines are built from advance-width character boxes, not glyph ink, and pdfium
+is kept from loading system fonts (see `_pdfium_lines`, `_no_system_fonts`): both
+made the result and the speed depend on the fonts installed on the machine.
 
 Large files are read page by page, each page closed after use, so memory stays flat.
 """
