@@ -83,6 +83,38 @@ def _check_file(path: Path) -> None:
         raise IngestError(path, "truncated or damaged PDF (no end-of-file marker)")
 
 
+MAX_INFLATED_STREAM = 128 * 2**20  # a page's text operators are KBs; 128 MB inflated is a decompression bomb
+_STREAM_START = re.compile(rb"stream\r?\n")
+
+
+def _check_inflation(path: Path) -> None:
+    """Refuse a PDF with a Flate stream (other than an image) inflating past the limit:
+    pdfium and pdfminer inflate a content stream whole, so a 1 MB file can cost GBs.
+    Inflates incrementally with a bounded buffer, so the check itself stays small."""
+    import mmap
+    import zlib
+
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for m in _STREAM_START.finditer(data):
+            if data[max(0, m.start() - 3):m.start()] == b"end":
+                continue
+            head = data[max(0, m.start() - 1024):m.start()]
+            if b"/FlateDecode" not in head[head.rfind(b"<<"):] or b"/Image" in head[head.rfind(b"<<"):]:
+                continue
+            inflater, out, pos = zlib.decompressobj(), 0, m.end()
+            try:
+                while not inflater.eof and pos < len(data):
+                    out += len(inflater.decompress(data[pos:pos + 65536], 1 << 20))
+                    while inflater.unconsumed_tail and out <= MAX_INFLATED_STREAM:
+                        out += len(inflater.decompress(inflater.unconsumed_tail, 1 << 20))
+                    if out > MAX_INFLATED_STREAM:
+                        raise IngestError(path, f"a PDF stream inflates past {MAX_INFLATED_STREAM // 2**20} MB; "
+                                                "refusing a likely decompression bomb")
+                    pos += 65536
+            except zlib.error:
+                continue
+
+
 def _open_pdfium(path: Path):
     import pypdfium2 as pdfium
 
@@ -518,6 +550,7 @@ def read_pdf(path: Path, *, engine: str = "auto") -> tuple[list[Block], int]:
     """engine: "auto" (pdfium for plain pages, pdfplumber for pages with tables) or
     "pdfplumber" (every page; the reference the fast path is tested against)."""
     _check_file(path)
+    _check_inflation(path)
     pages = _read_pages(path, engine)
     if not any(p.lines or p.tables for p in pages):
         raise IngestError(path, "no text layer (scanned document?)")
