@@ -235,3 +235,31 @@ def test_unranked_collapse_equals_ranked_collapse(seed):
     b = rank(collapse_unranked(hits(), key))
     assert [h.key for h in a] == [h.key for h in b]
     assert [[x.key for x in h.also] for h in a] == [[x.key for x in h.also] for h in b]
+
+
+def test_a_new_ingest_is_seen_by_every_thread(tmp_path):
+    """One cache shared by a server's threads, reloaded once when the store changes."""
+    import threading
+
+    from policytrack.store import PreparedDocument, Store
+    from search_fixtures import build_with_store, seed_documents
+
+    require_shared()
+    db = build_with_store(tmp_path / "s.db")
+    b = FtsBackend(db)
+    before = b.search(SearchRequest(q="县管校聘")).total
+    totals = []
+    th = threading.Thread(target=lambda: totals.append(b.search(SearchRequest(q="县管校聘")).total))
+    th.start()
+    th.join()
+    assert totals == [before] and b._shared is not None
+    shared = b._shared
+    path, parsed, recs = seed_documents()[1]
+    text = parsed.text + "\n补充说明：继续深化县管校聘改革。"
+    parsed2 = parsed.model_copy(update={"text": text, "paragraphs": [*parsed.paragraphs, type(parsed.paragraphs[0])(
+        start=len(parsed.text) + 1, end=len(text))]})
+    st = Store(db)
+    st.add_document(PreparedDocument(parsed=parsed2, records=[], source_path=str(path) + ".v2"))
+    st.close()
+    after = b.search(SearchRequest(q="县管校聘")).total
+    assert after > before and b._shared is not shared

@@ -54,7 +54,7 @@ class _Cache:
     """What search reads on every query, loaded once per database version."""
 
     def __init__(self) -> None:
-        self.version: tuple[int, int] | None = None
+        self.version: tuple | None = None
         self.view: StoreView | None = None
         self.docs: dict[str, DocInfo] = {}
         self.passage_doc: dict[int, str] = {}
@@ -63,6 +63,8 @@ class _Cache:
         self.by_department: dict[str, list[int]] = {}
         self.texts: OrderedDict[str, str] = OrderedDict()  # document texts, for record sentences
         self.sentence_keys: dict[int, Any] = {}  # record rowid -> its sentence (computed once)
+        self.status_day: Any = None
+        self.status_memo: dict[str, str | None] = {}  # commitment id -> tracking status (per day)
 
 
 class FtsBackend:
@@ -77,6 +79,8 @@ class FtsBackend:
         self.status_provider = status_provider
         self._encoder = encoder
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._shared: _Cache | None = None
 
     # ------------------------------------------------------------ connection and caches
 
@@ -87,15 +91,46 @@ class FtsBackend:
                 raise SearchError(f"{self.db_path}: no store database here; run `policytrack ingest` first")
             conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False, timeout=10.0)
             self._local.conn = conn
-            self._local.cache = _Cache()
+            self._local.seen = None
         return conn
 
+    def _signature(self, conn: sqlite3.Connection) -> tuple:
+        """What the store holds, cheaply: changes when a document is added, replaced or superseded."""
+        sql = ("SELECT (SELECT count(*) FROM documents), (SELECT max(rowid) FROM passages), "
+               "(SELECT max(rowid) FROM records), (SELECT count(*) FROM records)")
+        try:
+            sig = tuple(conn.execute(sql).fetchone())
+        except sqlite3.OperationalError:  # not a store: let discover() say what is missing
+            try:
+                StoreView.discover(conn)
+            except LookupError as exc:
+                raise SearchError(f"{self.db_path}: {exc}") from None
+            raise
+        if self._shared is not None and self._shared.view is not None and self._shared.view.doc_superseded:
+            col = _q(self._shared.view.doc_superseded)
+            sig += tuple(conn.execute(f"SELECT count(*) FROM documents WHERE {col} IS NOT NULL").fetchone())
+        if self._shared is not None and self._shared.view is not None and self._shared.view.status_sql:
+            sig += (hash(tuple(conn.execute(self._shared.view.status_sql).fetchall())),)
+        return sig
+
     def _cache(self) -> _Cache:
+        """The cache shared by every thread (a server's thread pool must not load 100k rows per
+        thread); each thread notices a write through its own connection's data_version and
+        then compares the store's signature, reloading once for everyone when it changed."""
         conn = self._conn()
-        cache: _Cache = self._local.cache
-        ver = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-        if cache.version == ver and cache.view is not None:
-            return cache
+        seen = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        shared = self._shared
+        if shared is not None and self._local.seen == (seen, shared.version):
+            return shared
+        sig = self._signature(conn)
+        with self._lock:
+            if self._shared is None or self._shared.version != sig:
+                self._shared = self._load(conn, sig)
+            self._local.seen = (seen, self._shared.version)
+            return self._shared
+
+    def _load(self, conn: sqlite3.Connection, sig: tuple) -> _Cache:
+        cache = _Cache()
         try:
             view = StoreView.discover(conn)
         except LookupError as exc:
@@ -103,11 +138,6 @@ class FtsBackend:
         cache.view = view
         cache.docs = view.load_docs(conn)
         cache.passage_doc = {r[0]: str(r[1]) for r in conn.execute(f"SELECT rowid, {_q(view.p_doc)} FROM passages")}
-        cache.records = {}
-        cache.by_indicator = {}
-        cache.by_department = {}
-        cache.texts = OrderedDict()
-        cache.sentence_keys = {}
         for row in conn.execute(f"SELECT {view.record_select('r')} FROM records r"):
             rec = view.record_row(row)
             cache.records[rec["rowid"]] = rec
@@ -120,7 +150,7 @@ class FtsBackend:
             for rec in cache.records.values():
                 if rec["id"] in st and st[rec["id"]] is not None:
                     rec["status"] = st[rec["id"]]
-        cache.version = ver
+        cache.version = sig
         return cache
 
     def close(self) -> None:
@@ -239,7 +269,7 @@ class FtsBackend:
             hits += self.passage_hits(pq, cache, doc_ok)
         if allowed_docs is not None:
             hits = [h for h in hits if h.doc in allowed_docs]
-        apply_status(hits, self.status_provider)
+        apply_status(hits, self._memo_status(cache))
         hits = [h for h in hits if hit_passes(h, req, docs, ind_ids)]
 
         notes: list[str] = []
@@ -279,19 +309,46 @@ class FtsBackend:
                f"WHERE rowid IN ({','.join('?' * len(keys))})")
         return {r[0]: (r[1], r[2]) for r in self._conn().execute(sql, keys) if r[1] is not None and r[2] is not None}
 
+    def _memo_status(self, cache: _Cache) -> StatusProvider | None:
+        """The status provider, remembered per store version and day: tracking evaluates a
+        commitment against the same snapshot on every query until the store changes."""
+        provider = self.status_provider
+        if provider is None:
+            return None
+        import datetime
+
+        day = datetime.date.today()
+        if cache.status_day != day:
+            cache.status_day, cache.status_memo = day, {}
+        memo = cache.status_memo
+
+        def provide(ids: list[str]) -> dict[str, str]:
+            todo = [i for i in ids if i not in memo]
+            if todo:
+                got = provider(todo)
+                for i in todo:
+                    memo[i] = got.get(i)
+            return {i: memo[i] for i in ids if memo.get(i) is not None}
+
+        return provide
+
     def _doc_text(self, doc: str, cache: _Cache) -> str:
         texts = cache.texts
-        if doc in texts:
-            texts.move_to_end(doc)
-            return texts[doc]
+        with self._lock:
+            t = texts.get(doc)
+            if t is not None:
+                texts.move_to_end(doc)
+                return t
         view = cache.view
         assert view is not None
         row = self._conn().execute(f"SELECT text FROM documents WHERE {_q(view.doc_id)} = ?", (doc,)).fetchone() \
             if "text" in view.all_doc_cols else None
-        texts[doc] = str(row[0] or "") if row else ""
-        if len(texts) > 64:
-            texts.popitem(last=False)
-        return texts[doc]
+        t = str(row[0] or "") if row else ""
+        with self._lock:
+            texts[doc] = t
+            if len(texts) > 64:
+                texts.popitem(last=False)
+        return t
 
     def _sentence_keys(self, hits: list[Hit], cache: _Cache):
         """Key (doc, sentence start) for records that share a document with another record hit."""
