@@ -8,9 +8,15 @@ same words jieba produced); records additionally match by `indicator_id` for
 concept words, which FTS cannot express, so for them each query group is
 resolved separately and the groups intersected.
 
-Per-process caches (documents, passage → document, all record fields) are keyed
-on `PRAGMA data_version` + the connection's own changes, so a new ingest is
-seen by the next query without a restart.
+One cache per backend (documents, passage → document, all record fields),
+shared by every thread of a server and keyed on a cheap signature of the store,
+which a thread checks whenever its own connection's `PRAGMA data_version` moves,
+so a new ingest is seen by the next query without a restart.
+
+Results are one per source sentence (`results.collapse_unranked`): the records
+extracted from one sentence come as one hit carrying the others in `also`, with
+the sentence as `context`; a related indicator's words (班额, 大校额 for 大班额)
+reach records at a lower score; passages match the named indicator's words only.
 """
 
 from __future__ import annotations
