@@ -198,7 +198,7 @@ def _nearby_op(text: str, clause: Piece, m: NumberMention, group: list[NumberMen
     for op, words in _num_lex().get("ops_nearby", {}).items():
         if any(w in window for w in words):
             return op
-    i = group.index(m) if m in group else 0
+    i = next((k for k, g in enumerate(group) if g is m), 0)  # identity: == on mentions made this O(n²) in slow __eq__
     if i > 0:
         between = text[group[i - 1].end:m.start]
         if between.strip(" 、和及与") == "" and group[i - 1].op != "=":
