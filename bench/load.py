@@ -190,6 +190,15 @@ def linearity() -> None:
         per = dt / n * 100_000
         base = base or per
         print(f"  {n:>7} chars  {dt:6.2f} s  {per:5.2f} s/100k chars  ratio {per / base:4.2f}  records {len(recs)}")
+    print("pathological: one sentence of repeated figures ('95%' * n), no punctuation:")
+    base = None
+    for n in (500, 1000, 2000, 4000):
+        t = time.perf_counter()
+        extract_text("95%" * n, None, doc="lin")
+        dt = time.perf_counter() - t
+        per = dt / n * 1000
+        base = base or per
+        print(f"  {n * 3:>7} chars  {dt:6.2f} s  {per:6.3f} s/1000 figures  ratio {per / base:5.2f}")
 
 
 def main() -> int:
