@@ -119,7 +119,7 @@ def pdf_reference_loop() -> bytes:
     ])
 
 
-def pdf_flate_bomb(raw_mb: int) -> bytes:
+def pdf_flate_bomb(raw_mb: int, extra: bytes = b"") -> bytes:
     """A content stream that inflates to raw_mb MB of text-drawing operators."""
     unit = b"BT /F1 12 Tf 72 720 Td (AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA) Tj ET\n"
     comp = zlib.compressobj(9)
@@ -127,7 +127,7 @@ def pdf_flate_bomb(raw_mb: int) -> bytes:
     parts = [comp.compress(chunk) for _ in range(raw_mb)]
     parts.append(comp.flush())
     data = b"".join(parts)
-    stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
+    stream = b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n" % (len(data), extra) + data + b"\nendstream"
     return raw_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
@@ -289,6 +289,8 @@ def build(small: bool = False) -> list[tuple[str, bytes | None, str]]:
         ("page_tree_loop.pdf", pdf_page_tree_loop(), "Pages node listing itself as a kid"),
         ("reference_loop.pdf", pdf_reference_loop(), "an object that is a reference to itself"),
         ("flate_bomb.pdf", pdf_flate_bomb(mb(300)), "content stream inflating to 300 MB"),
+        ("flate_bomb_nested_dict.pdf", pdf_flate_bomb(mb(300), b"/DecodeParms << /Predictor 1 >> "),
+         "the same bomb, its filter hidden before a nested dictionary"),
         ("stream_length_lies.pdf", pdf_bad_length(), "stream /Length of 1 TB"),
         ("nul_bytes.pdf", pdf_with_nuls, "valid PDF with NUL bytes between objects"),
         ("UPPERCASE.PDF", good_pdf, "a good PDF with an upper-case extension"),

@@ -258,6 +258,7 @@ def test_batch_with_workers_survives_the_flate_bomb(hostile_run, tmp_path):
     ("zip_bomb.docx", "zip bomb"),
     ("huge_page_count.pdf", "pages"),
     ("flate_bomb.pdf", "decompression bomb"),
+    ("flate_bomb_nested_dict.pdf", "decompression bomb"),
     ("named_pipe.txt", None),
     ("garbage.doc", None),
     ("billion_laughs.docx", None),

@@ -98,8 +98,9 @@ def _check_inflation(path: Path) -> None:
         for m in _STREAM_START.finditer(data):
             if data[max(0, m.start() - 3):m.start()] == b"end":
                 continue
-            head = data[max(0, m.start() - 1024):m.start()]
-            if b"/FlateDecode" not in head[head.rfind(b"<<"):] or b"/Image" in head[head.rfind(b"<<"):]:
+            head = data[max(0, m.start() - 4096):m.start()]
+            head = head[head.rfind(b"obj"):]  # this object's dictionary, nested dictionaries included
+            if b"/FlateDecode" not in head or b"/Image" in head:
                 continue
             inflater, out, pos = zlib.decompressobj(), 0, m.end()
             try:
