@@ -18,6 +18,7 @@ from policytrack.models import DocMeta, OutlineNode
 from . import deadlines
 
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+_YEAR_ANY = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _REVIEW_YEAR = re.compile(r"^\W*(?:[一二三四五六七八九十\d]+[、.．]\s*)?((?:19|20)\d\d)\s*年(?:度)?(?:[\u4e00-\u9fff]{0,8})(?:总结|回顾|工作情况|完成情况)")
 _DATE_LINE = re.compile(r"((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]")
 
@@ -41,6 +42,7 @@ class DocContext:
     title_time: deadlines.TimeExpr | None = None
     type_reliable: bool = True  # False when the type was guessed from wording counts
     owner: list[str] = field(default_factory=list)  # the body a task list's title names (X局2020年为民办实事)
+    covered_year: int | None = None  # the year a dated report without a year in its title looks back on
 
     def ancestors(self, offset: int) -> list[OutlineNode]:
         """Headings whose section contains offset, outermost first."""
@@ -94,6 +96,20 @@ class DocContext:
             if ts:
                 return ts[-1]
         return self.title_time
+
+    def ref_year(self, offset: int) -> int | None:
+        """The year 年底前 / 今年 / 全年 resolve against at offset: the one year an enclosing
+        heading names (a 2022 summary's "三、2023年工作打算" plans for 2023), else the year
+        the report covers, else the document's year.  A heading naming a range or a plan
+        period (十四五(2021—2025)工作安排) sets a deadline, not a reference year."""
+        for node in reversed(self.ancestors(offset)):
+            t = re.sub(r"《[^》]*》", "", node.title)
+            years = _YEAR_ANY.findall(t)
+            if len(years) == 1 and _YEAR.search(t):
+                return int(years[0])
+            if years:
+                break
+        return self.report_year or self.doc_year
 
     def section(self, offset: int) -> str | None:
         anc = self.ancestors(offset)
@@ -158,6 +174,13 @@ def build_context(text: str, doc_meta: DocMeta | dict | None, doc: str) -> DocCo
                 break
     ctx = DocContext(text, doc, doc_type, doc_year, report_year, plan_end, meta.get("region"), outline)
     ctx.topics = _topic_lines(text)
+    if doc_type == "report" and report_year is None and reliable:
+        # a 督导报告 dated 2024-03 reviews 2023: written in the first half of a year, a report
+        # looks back on the whole year before; later in the year it describes a year still
+        # running, and its undated figures (现有学校138所) stay undated, as the gold has them
+        dm = re.match(r"((?:19|20)\d\d)-(\d\d)", date or "")
+        if dm and int(dm.group(2)) <= 6:
+            ctx.covered_year = int(dm.group(1)) - 1
     ctx.type_reliable = reliable
     if probe and reliable and doc_type == "plan" and not any(w in probe for w in ("关于", "印发", "通知", "转发")):
         try:

@@ -9,6 +9,7 @@ Why one pass for both: the same sentence shape (X达到95%) is a promise in a pl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .commitments import clean_indicator, is_standing_or_end_state, looks_process, target_score
 from .context import DocContext, cues
@@ -88,7 +89,8 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
     (根据…，到2025年，…) is a target; so is an item of a dated task list (2020年为民办实事)."""
     if [t for t in times if not t.compare]:
         return False
-    if any(t.kind == "deadline" and not t.compare for t in first_times):
+    ref = ctx.ref_year(offset)  # "十三五"期间，… in a 2021 plan: the period a review looks back on
+    if any(t.kind == "deadline" and not t.compare and not (ref and t.explicit and int(t.value[:4]) < ref) for t in first_times):
         return True
     return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
 
@@ -157,6 +159,92 @@ def _shared_by(text: str, clause: Piece, m: NumberMention, n_in_clause: int) -> 
     j = max(text.rfind("均", clause.start, m.num_start), text.rfind("分别", clause.start, m.num_start))
     items = text[clause.start:j].split("、")
     return items if len(items) > 1 else []
+
+
+_CLAUSE_STOP = "，,；;：:。！？!?\n"
+
+
+def _without_times(text: str, a: int, b: int, times: list[TimeExpr]) -> str:
+    """text[a:b] with its time expressions cut out: a deadline is never an indicator's name."""
+    parts, k = [], a
+    for t in times:
+        if t.end <= a or t.start >= b:
+            continue
+        parts.append(text[k:max(k, t.start)])
+        k = max(k, t.end)
+    parts.append(text[k:b])
+    return "".join(parts)
+
+
+def _list_items(src: str, n: int) -> list[str]:
+    """The n names of a 分别 list (甲、乙; 甲和乙), with a noun the last item shares given
+    to the short heads before it (小学、初中生均公用经费 → 小学生均公用经费, 初中生均公用经费)."""
+    for rx in ("、", "[、和及与]"):
+        items = [clean_indicator(x) for x in re.split(rx, src)]
+        if len(items) == n and all(len(x) >= 2 for x in items):
+            break
+    else:
+        return []
+    last = items[-1]
+    head = len(items[0])
+    if all(len(x) <= 3 for x in items[:-1]) and len(last) > head + 1:
+        tail = last[head:]
+        items = [x if x.endswith(tail) else x + tail for x in items[:-1]] + [last]
+    return items
+
+
+def _respective_names(text: str, sent: Piece, mentions: list[NumberMention], times: list[TimeExpr]) -> dict[int, str]:
+    """甲和乙分别达到50%、85%，2025年分别达到55%、92%: the k-th figure after 分别 is the
+    k-th item of the list before it; a later 分别 without a list of its own reuses the
+    sentence's last list.  {id(mention): indicator}."""
+    out: dict[int, str] = {}
+    items: list[str] = []
+    k = text.find("分别", sent.start, sent.end)
+    while k >= 0:
+        stop = k + 2
+        while stop < sent.end and text[stop] not in _CLAUSE_STOP:
+            stop += 1
+        figs = [m for m in mentions if k < m.num_start < stop]
+        cs = k
+        while cs > sent.start and text[cs - 1] not in _CLAUSE_STOP:
+            cs -= 1
+        src = _without_times(text, cs, k, times)
+        if len(figs) >= 2:
+            own = _list_items(src, len(figs))
+            if own:
+                items = own
+            if len(items) == len(figs):
+                for m, name in zip(figs, items):
+                    out[id(m)] = name
+        k = text.find("分别", stop, sent.end)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _verb_only() -> re.Pattern[str]:
+    words = cues().get("count_verbs") or ["完成"]
+    return re.compile("(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")*")
+
+
+@lru_cache(maxsize=1)
+def _object_end() -> re.Pattern[str]:
+    words = cues().get("object_end_words") or ["达到"]
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r"|[，,。；;：:（(\n\t]")
+
+
+def _named(text: str, clause: Piece, m: NumberMention, before: str) -> str:
+    """The indicator of a figure whose own words before it are only a verb or nothing:
+    完成22所乡镇寄宿制学校改造 counts what follows the unit (完成乡镇寄宿制学校改造), and
+    85%以上的班额达到…标准 measures 班额, not what an earlier clause named."""
+    if before and _verb_only().fullmatch(before) is None:
+        return before
+    after = text[m.end:clause.end]
+    after = after[1:] if after.startswith("的") else after
+    cut = _object_end().search(after)
+    obj = clean_indicator(after[:cut.start()] if cut else after)
+    if len(obj) < 2 or not ("\u4e00" <= obj[0] <= "\u9fff"):
+        return before
+    return before + obj
 
 
 def _header_year(header: str | None) -> str | None:
@@ -280,7 +368,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                     continue
                 sent = Piece(sent.start + k, sent.end)
                 st = text[sent.start:sent.end]
-            times = find_times(text, sent.start, sent.end, ctx.report_year or ctx.doc_year, ctx.plan_end)
+            times = find_times(text, sent.start, sent.end, ctx.ref_year(sent.start), ctx.plan_end)
             if first_times is None:
                 first_times_now: list[TimeExpr] = []
             else:
@@ -294,6 +382,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 if c is not None:
                     by_clause.setdefault(c.start, []).append(m)
             start_values = _start_values(text, mentions)
+            resp = _respective_names(text, sent, mentions, times) if "分别" in st else {}
             for m in mentions:
                 c = _clause_of(cls, m.num_start)
                 if c is None:
@@ -304,7 +393,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 seg = _segment(text, c, m, len(group))
                 prefix = text[sent.start:m.start]
                 before = [t for t in times if t.end <= m.start]
-                score = target_score(ctx, st, prefix, m, times)
+                score = target_score(ctx, st, prefix, m, [t for t in times if t.start < c.end])  # a later clause's year dates its own figures
                 cell = cell_at(cells, para.start, m.start) if cells else None
                 if cell is not None:
                     score += header_bias(cell.header)
@@ -314,9 +403,9 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 times_in = [t for t in times if seg.start <= t.start < m.start]
                 for t in times_in:
                     ind_src = ind_src.replace(text[t.start:t.end], "")
-                indicator = clean_indicator(ind_src)
-                if not indicator:
-                    indicator = clean_indicator(text[c.start:group[0].start]) or clean_indicator(text[sent.start:m.start])
+                indicator = resp.get(id(m)) or _named(text, c, m, clean_indicator(_without_times(text, seg.start, m.start, times))) \
+                    or clean_indicator(_without_times(text, c.start, group[0].start, times)) \
+                    or clean_indicator(_without_times(text, sent.start, m.start, times))
                 rec = {
                     "start": seg.start, "end": seg.end, "indicator": indicator,
                     "value": m.value, "unit": m.unit, "op": _nearby_op(text, c, m, group), "mention": m,

@@ -37,5 +37,6 @@ def progress_year(ctx: DocContext, offset: int, before: list[TimeExpr], para_bef
     if ctx.plan_end and ctx.doc_year and ctx.heading_bias(offset) < 0:
         return ctx.plan_end - 5  # the review section of a 十四五 plan reports on 2020
     if ctx.doc_type == "report" and ctx.type_reliable:
-        return None  # a report whose title names no year: the gold leaves such figures undated
+        # a report whose title names no year: the period its date implies, else undated
+        return ctx.covered_year
     return ctx.doc_year
