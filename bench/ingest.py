@@ -5,6 +5,7 @@ with the same generators the tests use: tests/ingest_fixtures.py) and prints fig
 next to a baseline (bare pdfplumber `extract_text` per page) so the ratio is visible.
 
     python3 bench/ingest.py [--pdf-pages 320] [--text-mb 20]
+    python3 bench/ingest.py --pipeline-only [--pipeline-files 24]   # only the batch pipeline, 1 vs 2 processes
 
 Targets (2-core machine): >= 50 PDF pages/s end to end, >= 5 MB/s TXT/HTML,
 peak RSS < 500 MB while parsing a 300-page PDF.
@@ -135,6 +136,73 @@ def baseline_decode(files: list[Path]) -> float:
     return sum(f.stat().st_size for f in files) / 1024 / 1024 / dt
 
 
+def build_batch(d: Path, n_files: int) -> list[Path]:
+    """Distinct documents (a batch of identical files would be mostly "unchanged"):
+    a third 16-page PDFs, a third UTF-8 TXT web copies, a third GBK HTML pages."""
+    d.mkdir(parents=True, exist_ok=True)
+    files = []
+    body = "\n".join(str(c) for _, c in TEXT_ITEMS)
+    for k in range(n_files):
+        if k % 3 == 0:
+            files.append(make_pdf(d / f"plan_{k}.pdf", plan_items(16, 150), title=f"某某县第{k}学区教育事业发展规划"))
+        elif k % 3 == 1:
+            p = d / f"summary_{k}.txt"
+            p.write_text(f"某某县第{k}学区教育工作总结\n" + (body + "\n") * 40, encoding="utf-8")
+            files.append(p)
+        else:
+            p = make_html(d / f"page_{k}.html", charset="gbk", title=f"某某县第{k}学区2023年教育工作要点")
+            html = p.read_bytes().decode("gbk")
+            extra = "".join(f"<p>{c}</p>" for _, c in TEXT_ITEMS) * 30
+            p.write_bytes(html.replace("<p>附件", extra + "<p>附件").encode("gbk"))
+            files.append(p)
+    return files
+
+
+def bench_pipeline(files: list[Path], d: Path, workers: int) -> dict:
+    """One `ingest_paths` run (parse + extract + segment + store) into a fresh store.
+
+    CPU time is this process's plus its reaped worker processes' (os.times), so the
+    figure per CPU-second shows what parallelism costs in overhead."""
+    from policytrack.ingest.pipeline import ingest_paths
+    from policytrack.store import Store
+
+    store = Store(d / f"bench-{workers}-{time.time_ns()}.db")
+    t0, c0 = time.perf_counter(), os.times()
+    outs = ingest_paths(files, store, workers=workers)
+    dt, c1 = time.perf_counter() - t0, os.times()
+    store.close()
+    own = (c1.user - c0.user) + (c1.system - c0.system)
+    kids = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
+    bad = [o for o in outs if o.status != "ingested"]
+    if bad:
+        raise SystemExit(f"pipeline bench: {len(bad)} files not ingested, e.g. {bad[0].status} {bad[0].error}")
+    return {"files": len(files), "mb": sum(f.stat().st_size for f in files) / 1024 / 1024, "wall": dt,
+            "cpu": own + kids, "parent_cpu": own, "load": os.getloadavg()[0]}
+
+
+def run_pipeline_bench(d: Path, n_files: int) -> list[str]:
+    """1 process vs 2 processes on the same distinct files, each run twice (best kept:
+    other people's processes on this shared machine only ever make a run slower)."""
+    files = build_batch(d / "batch", n_files)
+    from policytrack.ingest.pipeline import prepare_file
+
+    for f in files[:3]:  # warm imports (jieba, spaCy, pdfplumber, trafilatura) as a long-running batch would
+        prepare_file(str(f), None, None)
+    best: dict[int, dict] = {}
+    for w in (1, 2, 1, 2):
+        r = bench_pipeline(files, d, w)
+        if w not in best or r["wall"] < best[w]["wall"]:
+            best[w] = r
+    lines = []
+    for w, r in sorted(best.items()):
+        lines.append(f"ingest_paths, {w} process{'es' if w > 1 else ''}: {r['files']} files ({r['mb']:.1f} MB) in {r['wall']:.2f}s = "
+                     f"{r['files'] / r['wall']:.1f} files/s, {r['mb'] / r['wall']:.2f} MB/s (CPU {r['cpu']:.2f}s, of which the "
+                     f"storing process {r['parent_cpu']:.2f}s; {r['files'] / r['cpu']:.1f} files per CPU-second; load {r['load']:.1f})")
+    lines.append(f"ingest_paths speed-up, 2 processes vs 1: {best[1]['wall'] / best[2]['wall']:.2f}x wall clock "
+                 f"(CPU overhead of going parallel: {best[2]['cpu'] / best[1]['cpu'] - 1:+.0%})")
+    return lines
+
+
 CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
@@ -160,9 +228,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pdf-pages", type=int, default=320)
     ap.add_argument("--text-mb", type=float, default=20.0)
+    ap.add_argument("--pipeline-files", type=int, default=24, help="distinct files for the batch pipeline figure")
+    ap.add_argument("--pipeline-only", action="store_true", help="only the ingest_paths 1-vs-2-process figure")
     args = ap.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"cpus: {os.cpu_count()}  python {sys.version.split()[0]}  load average at start: {load}")
+    if args.pipeline_only:
+        with tempfile.TemporaryDirectory(prefix="policytrack-bench-") as tmp:
+            for line in run_pipeline_bench(Path(tmp), args.pipeline_files):
+                print(line)
+        return
     with tempfile.TemporaryDirectory(prefix="policytrack-bench-") as tmp:
         d = Path(tmp)
         t = time.perf_counter()
@@ -228,6 +303,9 @@ def main() -> None:
         pages = sum(r.pages or 0 for _, r in parse_many(mixed, workers=os.cpu_count()))
         dt4 = time.perf_counter() - t
         print(f"PDF, parse_many on {os.cpu_count()} cores (files in parallel): {pages} pages in {dt4:.2f}s = {pages / dt4:.1f} pages/s")
+
+        for line in run_pipeline_bench(d, args.pipeline_files):
+            print(line)
 
         pages, dt, self_mb, kids_mb = peak_memory(big)
         print(f"peak memory, {pages}-page PDF in a fresh process: {self_mb:.0f} MB (worker processes: {kids_mb:.0f} MB each at most), "

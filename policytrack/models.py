@@ -159,7 +159,7 @@ class IngestOutcome(_Model):
     """One file's result in a batch: what the CLI summary and the API report."""
 
     path: str
-    status: Literal["ingested", "unchanged", "new_version", "failed"]
+    status: Literal["ingested", "unchanged", "new_version", "re_extracted", "failed"]
     doc_id: str | None = None
     title: str | None = None
     records: int = 0

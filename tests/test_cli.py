@@ -53,7 +53,7 @@ def test_ingest_folder_with_bad_files(ingested):
     _, files, data, res = ingested
     assert res.exit_code == 1, res.stdout
     out = res.stdout
-    assert "4 files: 2 ingested, 0 new version, 0 unchanged, 2 failed" in out
+    assert "4 files: 2 ingested, 0 new version, 0 re-extracted, 0 unchanged, 2 failed" in out
     assert "notes.xyz" not in out  # unsupported extensions inside a folder are skipped, not failed
     fail_lines = [line.strip() for line in out.splitlines() if "bad.pdf" in line or "empty.txt" in line]
     assert len(fail_lines) == 2 and all(": " in line for line in fail_lines)  # "file: reason"

@@ -315,7 +315,7 @@ def test_stored_meanwhile_becomes_unchanged(tmp_path: Path):
             self.c = c
 
         def execute(self, sql: str, *args):
-            if sql.startswith("SELECT id, title FROM documents") and calls["n"] == 0:
+            if sql.startswith("SELECT id, title") and calls["n"] == 0:
                 calls["n"] += 1
                 a.add_document(_prep())  # … and a stores the same document right then
                 return first_check("SELECT id, title FROM documents WHERE 0")

@@ -129,21 +129,69 @@ def ingest(
 
 
 def _summary(outcomes: list, counts: dict[str, tuple[int, int]]) -> None:
-    by = {s: [o for o in outcomes if o.status == s] for s in ("ingested", "new_version", "unchanged", "failed")}
-    n_c = sum(counts.get(o.path, (0, 0))[0] for o in by["ingested"] + by["new_version"])
-    n_p = sum(counts.get(o.path, (0, 0))[1] for o in by["ingested"] + by["new_version"])
-    for o in by["ingested"] + by["new_version"]:
+    by = {s: [o for o in outcomes if o.status == s] for s in ("ingested", "new_version", "re_extracted", "unchanged", "failed")}
+    written = by["ingested"] + by["new_version"] + by["re_extracted"]
+    n_c = sum(counts.get(o.path, (0, 0))[0] for o in written)
+    n_p = sum(counts.get(o.path, (0, 0))[1] for o in written)
+    tags = {"new_version": "new version", "re_extracted": "re-extracted", "ingested": "ingested"}
+    for o in written:
         c, p = counts.get(o.path, (0, 0))
-        tag = "new version" if o.status == "new_version" else "ingested"
-        typer.echo(f"  {tag:<11} {Path(o.path).name}  {o.title or ''}  ({c} commitments, {p} progress)")
+        typer.echo(f"  {tags[o.status]:<12} {Path(o.path).name}  {o.title or ''}  ({c} commitments, {p} progress)")
     typer.echo(
         f"{len(outcomes)} files: {len(by['ingested'])} ingested, {len(by['new_version'])} new version, "
-        f"{len(by['unchanged'])} unchanged, {len(by['failed'])} failed; "
+        f"{len(by['re_extracted'])} re-extracted, {len(by['unchanged'])} unchanged, {len(by['failed'])} failed; "
         f"{n_c} commitments and {n_p} progress figures stored")
     if by["failed"]:
         typer.echo("failed:")
         for o in by["failed"]:
             typer.echo(f"  {o.error}")
+
+
+@app.command()
+def reextract(
+    doc_ids: Optional[List[str]] = typer.Argument(None, help="document ids (unique prefixes work); default: every stale document"),
+    all_docs: bool = typer.Option(False, "--all", help="re-extract every stored document, even those already current"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", help="extraction processes (default 2)"),
+    as_json: bool = typer.Option(False, "--json", help="print the outcomes as a JSON array"),
+) -> None:
+    """Re-run extraction on stored documents from their stored text (no files needed).
+
+    By default only documents extracted by an older extractor or older lexicons are
+    redone; manual link decisions are kept.  Exit code 1 if any document failed."""
+    store = _open_store(data_dir, create=False)
+    ids = None
+    if doc_ids:
+        if store is None:
+            _fail("no store in this data directory; ingest something first")
+        ids = []
+        for d in doc_ids:
+            try:
+                full = store.resolve_doc_id(d)
+            except LookupError as exc:
+                _fail(str(exc))
+            if full is None:
+                _fail(f"no document with id {d!r}")
+            ids.append(full)
+    outcomes = []
+    if store is not None:
+        from policytrack.ingest.reextract import reextract_documents
+
+        outcomes = reextract_documents(store, ids, force=all_docs, workers=workers)
+    if as_json:
+        _print_json([o.model_dump() for o in outcomes])
+    else:
+        for o in outcomes:
+            if o.status == "re_extracted":
+                typer.echo(f"  re-extracted {o.doc_id[:12]}  {o.title or Path(o.path).name}  ({o.records} records)")
+        n = {s: sum(o.status == s for o in outcomes) for s in ("re_extracted", "unchanged", "failed")}
+        typer.echo(f"{len(outcomes)} documents: {n['re_extracted']} re-extracted, {n['unchanged']} already current, "
+                   f"{n['failed']} failed" + ("" if outcomes or ids else " (every stored document is current)"))
+        for o in outcomes:
+            if o.status == "failed":
+                typer.echo(f"  {o.error}")
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------- docs

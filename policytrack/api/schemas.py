@@ -110,7 +110,7 @@ class DocumentDetail(_Model):
 
 class UploadResult(_Model):
     filename: str = Field(description="the name the client sent (display only; never used as a path)")
-    status: Literal["ingested", "unchanged", "new_version", "failed"]
+    status: Literal["ingested", "unchanged", "new_version", "re_extracted", "failed"]
     doc_id: str | None = None
     title: str | None = None
     records: int = 0

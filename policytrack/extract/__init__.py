@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from policytrack.models import Commitment, DocMeta, Progress
 
+# Bump by hand whenever a code change alters what extract_text returns for the same
+# text: stored documents extracted by an older version are then re-extracted on the
+# next ingest (the lexicon data files are hashed in separately, see
+# policytrack/ingest/extraction.py).
+EXTRACTOR_VERSION = 1
+
 
 def extract_text(text: str, doc_meta: "DocMeta | dict | None" = None, *, doc: str = "") -> "list[Commitment | Progress]":
     """Every commitment and progress figure in text, sorted by start offset."""

@@ -86,18 +86,20 @@ def check_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
     return clean
 
 
-def _known(db_path: str | None, doc_id: str) -> bool:
-    """Is this document already stored?  (Read-only peek so unchanged files skip extraction.)"""
+def _up_to_date(db_path: str | None, doc_id: str, version: str) -> bool:
+    """Is this document stored, extracted by this extractor version?  (Read-only peek so
+    unchanged files skip extraction; a stale one is extracted again and re-stored.)"""
     if not db_path or not Path(db_path).exists():
         return False
     try:
         c = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
         try:
-            return c.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+            row = c.execute("SELECT extract_version FROM documents WHERE id = ?", (doc_id,)).fetchone()
         finally:
             c.close()
-    except sqlite3.Error:
+    except sqlite3.Error:  # e.g. a file from before the version column: extract, the store decides
         return False
+    return row is not None and row[0] == version
 
 
 def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | None,
@@ -114,15 +116,18 @@ def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | N
         from policytrack.store.ids import document_id, file_digest
         from policytrack.store.write import PreparedDocument, passages_of, record_tokens_source
 
+        from policytrack.ingest.extraction import extraction_version
+
         parsed = parse_file(path, max_bytes=max_bytes, overrides=overrides or None)
         if overrides:
             parsed.meta = parsed.meta.model_copy(update=overrides)
         sha, size = file_digest(path)
         doc_id = document_id(parsed.text)
-        if _known(db_path, doc_id):
+        version = extraction_version()
+        if _up_to_date(db_path, doc_id, version):
             return "ok", PreparedDocument(parsed=parsed, records=[], source_path=path, file_sha256=sha,
                                           file_size=size, doc_id=doc_id, passage_tokens=[], record_tokens=[],
-                                          complete=False)
+                                          complete=False, extract_version=version)
         try:
             from policytrack.extract import extract_text
 
@@ -133,7 +138,7 @@ def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | N
 
         passages = passages_of(parsed)
         prep = PreparedDocument(parsed=parsed, records=list(records), source_path=path, file_sha256=sha,
-                                file_size=size, doc_id=doc_id, passages=passages)
+                                file_size=size, doc_id=doc_id, passages=passages, extract_version=version)
         prep.passage_tokens = [index_tokens(parsed.text[p.start:p.end]) for p in prep.passages]
         prep.record_tokens = [index_tokens(record_tokens_source(r)) for r in prep.records]
         return "ok", prep

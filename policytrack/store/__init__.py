@@ -21,7 +21,7 @@ from .db import connect
 from .ids import document_id, file_digest, normalise_text
 from .read import AmbiguousId
 from .schema import SCHEMA_VERSION, current_version, migrate
-from .write import PreparedDocument, record_failure, store_document
+from .write import PreparedDocument, record_failure, replace_records, store_document
 
 __all__ = ["Store", "PreparedDocument", "AmbiguousId", "document_id", "normalise_text", "file_digest", "SCHEMA_VERSION"]
 
@@ -70,6 +70,17 @@ class Store:
     def add_document(self, prepared: PreparedDocument) -> IngestOutcome:
         """Store a parsed + extracted document: ingested / unchanged (no write) / new_version."""
         return store_document(self.conn, prepared, self._tokens)
+
+    def replace_records(self, doc_id: str, records: list[Commitment | Progress], extract_version: str | None,
+                        *, record_tokens: list[str] | None = None) -> tuple[int, int]:
+        """Re-extraction of a stored document: its records and their FTS rows swapped in one
+        transaction, manual link decisions carried to the new ids; returns (commitments, progress)."""
+        return replace_records(self.conn, doc_id, records, self._tokens, extract_version, record_tokens=record_tokens)
+
+    def extract_versions(self, current_only: bool = False) -> dict[str, str | None]:
+        """{document id: version of the extractor that made its stored records (None = before versions)}."""
+        sql = "SELECT id, extract_version FROM documents" + (" WHERE status = 'current'" if current_only else "")
+        return {r["id"]: r["extract_version"] for r in self.conn.execute(sql + " ORDER BY ingested_at, id")}
 
     def record_failure(self, path: str | os.PathLike, reason: str) -> None:
         record_failure(self.conn, str(path), reason)

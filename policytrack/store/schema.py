@@ -138,6 +138,11 @@ MIGRATIONS: list[tuple[str, ...]] = [
         """CREATE TRIGGER IF NOT EXISTS search_vectors_record_gone AFTER DELETE ON records BEGIN
             DELETE FROM search_vectors WHERE kind = 'record' AND item_rowid = old.rid; END""",
     ),
+    # v4: which extractor produced a document's records (policytrack/ingest/extraction.py); NULL for
+    # documents stored before, so they count as stale and are re-extracted on the next ingest
+    (
+        "ALTER TABLE documents ADD COLUMN extract_version TEXT",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,6 +5,10 @@ A document, its passages, its records and their FTS rows go in one
 document either whole or absent.  The "unchanged" check happens before the
 transaction opens and writes nothing at all (not even a timestamp), so
 re-running an ingest over the same folder is free and leaves the file as it was.
+
+Re-extraction (a newer extractor, same text) swaps a document's records and their
+FTS rows in one transaction too, and carries manual link decisions over to the
+new record ids, so what a person checked is never lost to an extractor upgrade.
 """
 
 from __future__ import annotations
@@ -67,22 +71,30 @@ class PreparedDocument:
     passages: list[Paragraph] = field(default_factory=list)
     # False when the worker skipped extraction because the document was already stored
     complete: bool = True
+    # policytrack.ingest.extraction.extraction_version() of the extractor that made `records`;
+    # None = unknown (never triggers a re-extraction of a stored document)
+    extract_version: str | None = None
 
     def __post_init__(self) -> None:
         if not self.doc_id:
             self.doc_id = document_id(self.parsed.text)
         if not self.passages:
             self.passages = passages_of(self.parsed)
-        seen: set[str] = set()
-        recs = []
-        for r in self.records:
-            if r.doc != self.doc_id or not r.id:  # ids embed the document id, so name it first
-                r.doc = self.doc_id
-                assign_id(r)
-            if r.id not in seen:
-                seen.add(r.id)
-                recs.append(r)
-        self.records = recs
+        self.records = name_records(self.records, self.doc_id)
+
+
+def name_records(records: list[Commitment | Progress], doc_id: str) -> list[Commitment | Progress]:
+    """Records with ids that embed the document id, duplicates (same id) dropped."""
+    seen: set[str] = set()
+    recs = []
+    for r in records:
+        if r.doc != doc_id or not r.id:  # ids embed the document id, so name it first
+            r.doc = doc_id
+            assign_id(r)
+        if r.id not in seen:
+            seen.add(r.id)
+            recs.append(r)
+    return recs
 
 
 def _counts(records: list[Commitment | Progress]) -> tuple[int, int]:
@@ -105,9 +117,17 @@ def store_document(
     def outcome(status: str) -> IngestOutcome:
         return IngestOutcome(path=prep.source_path, status=status, doc_id=prep.doc_id, title=title, records=len(prep.records))
 
-    existing = conn.execute("SELECT id, title FROM documents WHERE id = ?", (prep.doc_id,)).fetchone()
+    existing = conn.execute("SELECT id, title, extract_version FROM documents WHERE id = ?", (prep.doc_id,)).fetchone()
     if existing is not None:
         title = existing["title"]
+        if prep.complete and prep.extract_version is not None and existing["extract_version"] != prep.extract_version:
+            replace_records(conn, prep.doc_id, prep.records, tokens, prep.extract_version,
+                            record_tokens=prep.record_tokens, _fail_after=_fail_after)
+            if conn.execute("SELECT 1 FROM failures WHERE path = ? AND resolved_at IS NULL", (prep.source_path,)).fetchone():
+                with write_transaction(conn):
+                    conn.execute("UPDATE failures SET resolved_at = ? WHERE path = ? AND resolved_at IS NULL",
+                                 (now_iso(), prep.source_path))
+            return outcome("re_extracted")
         # a success clears an earlier failure of this path; only then is anything written
         if conn.execute("SELECT 1 FROM failures WHERE path = ? AND resolved_at IS NULL", (prep.source_path,)).fetchone():
             with write_transaction(conn):
@@ -171,6 +191,7 @@ def _insert(conn: sqlite3.Connection, prep: PreparedDocument, meta: DocMeta, n_c
             "n_commitments": n_c,
             "n_progress": n_p,
             "ingested_at": at,
+            "extract_version": prep.extract_version,
         }
         conn.execute(
             f"INSERT INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", list(cols.values())
@@ -186,22 +207,100 @@ def _insert(conn: sqlite3.Connection, prep: PreparedDocument, meta: DocMeta, n_c
             )
             conn.execute("INSERT INTO passages_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, tok))
         hook("passages")
-        for rec, tok in zip(prep.records, r_tokens):
-            if isinstance(rec, Commitment):
-                value = rec.target.value if rec.target else None
-                deadline, year = rec.deadline, None
-            else:
-                value, deadline, year = rec.value, None, rec.year
-            cur = conn.execute(
-                "INSERT INTO records (id, doc_id, type, indicator_id, region, deadline, year, value, json)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                (rec.id, prep.doc_id, rec.type, rec.indicator_id, rec.region or meta.region, deadline, year, value,
-                 rec.model_dump_json()),
-            )
-            conn.execute("INSERT INTO records_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, tok))
+        _insert_records(conn, prep.doc_id, prep.records, r_tokens, meta.region)
         hook("records")
         conn.execute("UPDATE failures SET resolved_at = ? WHERE path = ? AND resolved_at IS NULL", (at, prep.source_path))
     return outcome("new_version" if prev else "ingested")
+
+
+def _insert_records(conn: sqlite3.Connection, doc_id: str, records: list[Commitment | Progress],
+                    r_tokens: list[str], doc_region: str | None) -> None:
+    for rec, tok in zip(records, r_tokens):
+        if isinstance(rec, Commitment):
+            value = rec.target.value if rec.target else None
+            deadline, year = rec.deadline, None
+        else:
+            value, deadline, year = rec.value, None, rec.year
+        cur = conn.execute(
+            "INSERT INTO records (id, doc_id, type, indicator_id, region, deadline, year, value, json)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (rec.id, doc_id, rec.type, rec.indicator_id, rec.region or doc_region, deadline, year, value,
+             rec.model_dump_json()),
+        )
+        conn.execute("INSERT INTO records_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, tok))
+
+
+def _match_key(rec: Commitment | Progress) -> tuple:
+    """What a record says, without where it sits: a re-extracted record with the same
+    key is the same promise or figure even when its offsets (hence its id) moved."""
+    ind = rec.indicator_id or "".join(rec.indicator.split())
+    if isinstance(rec, Commitment):
+        t = rec.target
+        return ("commitment", ind, t.value if t else None, t.unit if t else None, rec.deadline, rec.region)
+    return ("progress", ind, rec.value, rec.unit, rec.year, rec.region)
+
+
+def _carry_decisions(conn: sqlite3.Connection, old: list[sqlite3.Row], new: list[Commitment | Progress]) -> int:
+    """Point manual link decisions at the new ids of records that only moved.
+
+    An old id still produced by the new extractor needs nothing; an old id that is
+    gone is matched to the new record with the same `_match_key` (nearest start
+    offset when several).  Decisions whose record has no counterpart are left as
+    they are: their fallback keys (track/decisions.py) may still find it later."""
+    new_ids = {r.id for r in new}
+    by_key: dict[tuple, list[Commitment | Progress]] = {}
+    for r in new:
+        by_key.setdefault(_match_key(r), []).append(r)
+    moved = 0
+    for row in old:
+        if row["id"] in new_ids:
+            continue
+        col = "commitment_id" if row["type"] == "commitment" else "progress_id"
+        if not conn.execute(f"SELECT 1 FROM track_link_decisions WHERE {col} = ? LIMIT 1", (row["id"],)).fetchone():
+            continue
+        rec = (Commitment if row["type"] == "commitment" else Progress).model_validate_json(row["json"])
+        cands = by_key.get(_match_key(rec))
+        if not cands:
+            continue
+        target = min(cands, key=lambda r: abs(r.start - rec.start))
+        # OR IGNORE: a decision already made on the new pair is newer and wins
+        moved += conn.execute(f"UPDATE OR IGNORE track_link_decisions SET {col} = ? WHERE {col} = ?",
+                              (target.id, row["id"])).rowcount
+    return moved
+
+
+def replace_records(
+    conn: sqlite3.Connection,
+    doc_id: str,
+    records: list[Commitment | Progress],
+    tokens: Callable[[str], str],
+    extract_version: str | None,
+    *,
+    record_tokens: list[str] | None = None,
+    _fail_after: Callable[[str], None] | None = None,
+) -> tuple[int, int]:
+    """Swap a stored document's records (and their FTS rows) for a new extraction of
+    the same text, in one transaction; returns (commitments, progress)."""
+    records = name_records(list(records), doc_id)
+    r_tokens = record_tokens
+    if r_tokens is None or len(r_tokens) != len(records):
+        r_tokens = [tokens(record_tokens_source(r)) for r in records]  # before taking the write lock
+    n_c, n_p = _counts(records)
+    hook = _fail_after or (lambda stage: None)
+    with write_transaction(conn):
+        doc = conn.execute("SELECT region FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if doc is None:
+            raise LookupError(f"no stored document {doc_id}")
+        old = conn.execute("SELECT rid, id, type, json FROM records WHERE doc_id = ?", (doc_id,)).fetchall()
+        conn.executemany("DELETE FROM records_fts WHERE rowid = ?", [(r["rid"],) for r in old])
+        conn.execute("DELETE FROM records WHERE doc_id = ?", (doc_id,))
+        hook("deleted")
+        _insert_records(conn, doc_id, records, r_tokens, doc["region"])
+        hook("records")
+        _carry_decisions(conn, old, records)
+        conn.execute("UPDATE documents SET n_commitments = ?, n_progress = ?, extract_version = ? WHERE id = ?",
+                     (n_c, n_p, extract_version, doc_id))
+    return n_c, n_p
 
 
 def record_failure(conn: sqlite3.Connection, path: str, reason: str) -> None:
