@@ -329,3 +329,136 @@ def test_data_dir_and_size_limit_from_environment(tmp_path: Path, monkeypatch):
     rows = json.loads(run("docs", "list", "--json").stdout)
     assert [r["file_name"] for r in rows] == ["plan.txt"]
     assert json.loads(run("docs", "list", "--failed", "--json").stdout) == []  # the later success clears it
+
+
+# ---------------------------------------------------------------- re-extraction after an extractor upgrade
+
+
+@pytest.fixture
+def old_extractor(monkeypatch):
+    """Run as an older extractor would have (EXTRACTOR_VERSION 0); call the returned
+    function to 'upgrade' back to the installed one."""
+    import policytrack.extract as ex
+    from policytrack.ingest.extraction import extraction_version
+
+    real = ex.EXTRACTOR_VERSION
+    monkeypatch.setattr(ex, "EXTRACTOR_VERSION", 0)
+    extraction_version.cache_clear()
+
+    def upgrade() -> str:
+        monkeypatch.setattr(ex, "EXTRACTOR_VERSION", real)
+        extraction_version.cache_clear()
+        return extraction_version()
+
+    yield upgrade
+    extraction_version.cache_clear()
+
+
+def _lose_records(db: Path, doc_id: str, keep: str) -> int:
+    """Make the stored records look like an older, weaker extractor's: drop the
+    progress figures (all but `keep`, which a person has already checked)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        rids = [r[0] for r in c.execute("SELECT rid FROM records WHERE doc_id = ? AND type = 'progress' AND id != ?",
+                                        (doc_id, keep))]
+        c.executemany("DELETE FROM records_fts WHERE rowid = ?", [(r,) for r in rids])
+        c.executemany("DELETE FROM records WHERE rid = ?", [(r,) for r in rids])
+        c.execute("UPDATE documents SET n_progress = n_progress - ? WHERE id = ?", (len(rids), doc_id))
+    return len(rids)
+
+
+def _stored(data: Path) -> dict:
+    docs = json.loads(run("docs", "list", "--data-dir", str(data), "--json").stdout)
+    return {d["file_name"]: d for d in docs}
+
+
+def _decide_first_pair(db: Path):
+    from policytrack.store import Store
+    from policytrack.track import decisions
+
+    st = Store(db)
+    try:
+        c, p = st.records("commitment")[0], st.records("progress")[0]
+        decisions.decide(st.conn, c, p, "confirm", "checked by hand")
+        return c.id, p.id
+    finally:
+        st.close()
+
+
+def _links(db: Path) -> list[tuple[str, str, str]]:
+    from policytrack.store import Store
+    from policytrack.track import decisions
+
+    st = Store(db)
+    try:
+        links = decisions.apply([], decisions.load(st.conn), st.records("commitment"), st.records("progress"))
+        return [(l.commitment_id, l.progress_id, l.origin) for l in links]
+    finally:
+        st.close()
+
+
+def test_ingest_reextracts_after_upgrade_and_keeps_decisions(tmp_path, old_extractor):
+    files = write_corpus(tmp_path / "docs")
+    data = tmp_path / "data"
+    db = data / "policytrack.db"
+    good = [str(files["plan"]), str(files["report"])]
+    run("ingest", *good, "--data-dir", str(data), "--workers", "1")
+    full = _stored(data)
+    assert full["report.html"]["n_progress"] >= 2, "the report fixture should yield several progress figures"
+    cid, pid = _decide_first_pair(db)
+    lost = _lose_records(db, full["report.html"]["id"], keep=pid)
+    assert lost >= 1 and _stored(data)["report.html"]["n_progress"] == full["report.html"]["n_progress"] - lost
+
+    res = run("ingest", *good, "--data-dir", str(data), "--workers", "1")
+    assert "2 files: 0 ingested, 0 new version, 0 re-extracted, 2 unchanged, 0 failed" in res.stdout
+
+    version = old_extractor()  # the extractor is upgraded
+    res = run("ingest", *good, "--data-dir", str(data), "--workers", "1")
+    assert "2 files: 0 ingested, 0 new version, 2 re-extracted, 0 unchanged, 0 failed" in res.stdout
+    assert "re-extracted report.html" in " ".join(res.stdout.split())
+    after = _stored(data)
+    assert {k: (d["id"], d["n_commitments"], d["n_progress"]) for k, d in after.items()} == \
+        {k: (d["id"], d["n_commitments"], d["n_progress"]) for k, d in full.items()}
+    assert (cid, pid, "confirmed") in _links(db)
+    from policytrack.store import Store
+
+    assert set(Store(db).extract_versions().values()) == {version}
+    res = run("ingest", *good, "--data-dir", str(data), "--workers", "1")
+    assert "0 re-extracted, 2 unchanged" in res.stdout
+
+
+def test_reextract_command_from_stored_text(tmp_path, old_extractor):
+    """No files needed: the source folder is deleted before re-extracting."""
+    files = write_corpus(tmp_path / "docs")
+    data = tmp_path / "data"
+    db = data / "policytrack.db"
+    run("ingest", str(files["plan"]), str(files["report"]), "--data-dir", str(data), "--workers", "1")
+    full = _stored(data)
+    cid, pid = _decide_first_pair(db)
+    _lose_records(db, full["report.html"]["id"], keep=pid)
+    shutil.rmtree(tmp_path / "docs")
+
+    res = run("reextract", "--data-dir", str(data))
+    assert "0 documents: 0 re-extracted" in res.stdout and "every stored document is current" in res.stdout
+
+    old_extractor()
+    out = json.loads(run("reextract", "--data-dir", str(data), "--json", "--workers", "2").stdout)
+    assert sorted((Path(o["path"]).name, o["status"]) for o in out) == [("plan.txt", "re_extracted"), ("report.html", "re_extracted")]
+    assert {k: d["n_progress"] for k, d in _stored(data).items()} == {k: d["n_progress"] for k, d in full.items()}
+    assert (cid, pid, "confirmed") in _links(db)
+
+    report_id = full["report.html"]["id"]
+    res = run("reextract", report_id[:10], "--data-dir", str(data))
+    assert "1 documents: 0 re-extracted, 1 already current, 0 failed" in res.stdout
+    res = run("reextract", "--all", "--data-dir", str(data), "--workers", "1")
+    assert "2 documents: 2 re-extracted, 0 already current, 0 failed" in res.stdout
+    assert (cid, pid, "confirmed") in _links(db)
+    res = run("reextract", "ffffffffff", "--data-dir", str(data), code=2)
+    assert "no document with id" in _err(res)
+
+
+def test_reextract_help_and_empty_data_dir(tmp_path):
+    assert "--all" in run("reextract", "--help").stdout
+    res = run("reextract", "--data-dir", str(tmp_path / "nothing"))
+    assert "0 documents" in res.stdout and not (tmp_path / "nothing" / "policytrack.db").exists()

@@ -354,3 +354,162 @@ def test_migrates_a_v1_file_with_tracker_tables(tmp_path: Path):
     assert st.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert st.conn.execute("SELECT COUNT(*) FROM track_link_decisions").fetchone()[0] == 1
     assert st.conn.execute("SELECT COUNT(*) FROM track_imported_progress").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------- re-extraction (extractor upgrade)
+
+
+def _vprep(version: str | None, recs: list[Commitment | Progress] | None = None, text: str = PLAN,
+           path: str = "/in/plan.txt") -> PreparedDocument:
+    return PreparedDocument(parsed=_plan(text), records=_recs(text) if recs is None else recs, source_path=path,
+                            extract_version=version)
+
+
+def _moved_commitment(text: str = PLAN) -> Commitment:
+    """What a better extractor might return for the same promise: a longer quote
+    (so other offsets and another id), the same indicator, target and deadline."""
+    q = "到2025年，学前三年毛入园率达到95%以上"
+    s = text.index(q)
+    return Commitment(doc="", quote=q, start=s, end=s + len(q), indicator="学前三年毛入园率", kind="quantitative",
+                      target=Target(value=95, unit="%", op=">="), deadline="2025", departments=["县教育局"])
+
+
+def _fts_agrees(store: Store) -> bool:
+    c = store.conn
+    return ([r[0] for r in c.execute("SELECT rid FROM records ORDER BY rid")]
+            == [r[0] for r in c.execute("SELECT rowid FROM records_fts ORDER BY rowid")])
+
+
+@pytest.mark.parametrize(
+    "stored, incoming, status",
+    [
+        ("1-aaa", "1-aaa", "unchanged"),       # same extractor: nothing to do
+        ("1-aaa", "2-aaa", "re_extracted"),    # EXTRACTOR_VERSION bumped
+        ("1-aaa", "1-bbb", "re_extracted"),    # a lexicon file changed
+        (None, "1-aaa", "re_extracted"),       # stored before versions existed
+        ("1-aaa", None, "unchanged"),          # caller does not know its version: never a downgrade
+    ],
+)
+def test_unchanged_text_reextracted_when_version_differs(store: Store, stored, incoming, status):
+    first = store.add_document(_vprep(stored))
+    passages_before = store.passages(first.doc_id)
+    new_recs = [_moved_commitment()]
+    out = store.add_document(_vprep(incoming, new_recs))
+    assert out.status == status and out.doc_id == first.doc_id
+    doc = store.get_document(first.doc_id)
+    assert store.stats()["documents"] == 1 and doc["version"] == 1 and doc["ingested_at"]
+    assert store.passages(first.doc_id) == passages_before  # the text did not change, nor its passages
+    recs = store.records(doc_id=first.doc_id)
+    if status == "re_extracted":
+        assert [r.quote for r in recs] == ["到2025年，学前三年毛入园率达到95%以上"]
+        assert doc["extract_version"] == incoming and doc["n_commitments"] == 1
+    else:
+        assert [r.quote for r in recs] == ["学前三年毛入园率达到95%以上"] and doc["extract_version"] == stored
+    assert _fts_agrees(store)
+
+
+def test_reextracted_records_are_searchable_and_old_ones_gone(tmp_path: Path):
+    """With the real segmenter: the FTS rows follow the records in the same transaction."""
+    from policytrack.lexicons.segment import index_tokens
+
+    store = Store(tmp_path / "s.db")
+    first = store.add_document(_vprep("1-old"))
+    c = _moved_commitment()
+    c.departments = ["县财政局"]  # the new extractor reads another department
+    assert store.add_document(_vprep("1-new", [c])).status == "re_extracted"
+
+    def hits(word: str) -> list[str]:
+        return [r[0] for r in store.conn.execute(
+            "SELECT r.id FROM records_fts f JOIN records r ON r.rid = f.rowid WHERE records_fts MATCH ?",
+            (f'"{index_tokens(word)}"',))]
+
+    (rec,) = store.records(doc_id=first.doc_id)
+    assert hits("县财政局") == [rec.id] and hits("县教育局") == []
+    assert _fts_agrees(store)
+    # and the version now stored means the next ingest of the same text is free
+    changes = store.conn.total_changes
+    assert store.add_document(_vprep("1-new", [c])).status == "unchanged"
+    assert store.conn.total_changes == changes
+
+
+def test_manual_decisions_survive_reextraction(store: Store):
+    """A confirmed link whose commitment moved (new id) follows it; one whose record
+    kept its id is untouched; the tracker's apply() finds both pairs afterwards."""
+    from policytrack.track import decisions
+
+    plan = store.add_document(_vprep("1-old"))
+    report = store.add_document(_vprep("1-old", text=REPORT, path="/in/report.txt"))
+    (c_old,) = store.records(doc_id=plan.doc_id)
+    (p,) = store.records(doc_id=report.doc_id)
+    decisions.decide(store.conn, c_old, p, "confirm", "checked by hand")
+    assert store.add_document(_vprep("1-new", [_moved_commitment()])).status == "re_extracted"
+    (c_new,) = store.records(doc_id=plan.doc_id)
+    assert c_new.id != c_old.id
+    (d,) = decisions.load(store.conn)
+    assert (d.commitment_id, d.progress_id, d.action, d.note) == (c_new.id, p.id, "confirm", "checked by hand")
+    links = decisions.apply([], decisions.load(store.conn), store.records("commitment"), store.records("progress"))
+    assert [(l.commitment_id, l.progress_id, l.origin) for l in links] == [(c_new.id, p.id, "confirmed")]
+    # re-extracting the report with the same record keeps the progress id and the decision
+    assert store.add_document(_vprep("1-new", text=REPORT, path="/in/report.txt")).status == "re_extracted"
+    assert [(x.commitment_id, x.progress_id) for x in decisions.load(store.conn)] == [(c_new.id, p.id)]
+
+
+def test_decision_on_a_record_that_disappears_is_kept(store: Store):
+    """The new extractor no longer finds the figure: the decision stays (with its keys),
+    it is not silently deleted or pointed at something else."""
+    from policytrack.track import decisions
+
+    plan = store.add_document(_vprep("1-old"))
+    report = store.add_document(_vprep("1-old", text=REPORT, path="/in/report.txt"))
+    (c,) = store.records(doc_id=plan.doc_id)
+    (p,) = store.records(doc_id=report.doc_id)
+    decisions.decide(store.conn, c, p, "reject")
+    assert store.add_document(_vprep("1-new", [], text=REPORT, path="/in/report.txt")).status == "re_extracted"
+    assert store.records(doc_id=report.doc_id) == []
+    assert store.get_document(report.doc_id)["n_progress"] == 0
+    (d,) = decisions.load(store.conn)
+    assert (d.commitment_id, d.progress_id, d.action) == (c.id, p.id, "reject") and d.progress_key
+
+
+@pytest.mark.parametrize("stage", ["deleted", "records"])
+def test_reextraction_is_atomic(store: Store, stage: str):
+    from policytrack.store.write import replace_records
+    from policytrack.track import decisions
+
+    plan = store.add_document(_vprep("1-old"))
+    report = store.add_document(_vprep("1-old", text=REPORT, path="/in/report.txt"))
+    (c,) = store.records(doc_id=plan.doc_id)
+    (p,) = store.records(doc_id=report.doc_id)
+    decisions.decide(store.conn, c, p, "confirm")
+    before = (_all_counts(store.path), store.records(doc_id=plan.doc_id), store.get_document(plan.doc_id))
+
+    def boom(at: str) -> None:
+        if at == stage:
+            raise RuntimeError(f"injected failure after {at}")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        replace_records(store.conn, plan.doc_id, [_moved_commitment()], _tokens, "1-new", _fail_after=boom)
+    assert (_all_counts(store.path), store.records(doc_id=plan.doc_id), store.get_document(plan.doc_id)) == before
+    assert [x.commitment_id for x in decisions.load(store.conn)] == [c.id]
+    assert store.add_document(_vprep("1-new", [_moved_commitment()])).status == "re_extracted"
+
+
+def test_v3_file_documents_count_as_stale(tmp_path: Path):
+    """A store written before migration v4 opens with extract_version NULL for every
+    document, so the next ingest re-extracts them instead of keeping old records forever."""
+    db = tmp_path / "v3.db"
+    c = connect(db)
+    from policytrack.store.db import write_transaction
+
+    for n, steps in enumerate(MIGRATIONS[:3], start=1):
+        with write_transaction(c):
+            for sql in steps:
+                c.execute(sql)
+            c.execute(f"PRAGMA user_version = {n}")
+    c.execute("INSERT INTO documents (id, format, text, ingested_at) VALUES (?, 'txt', ?, 'then')",
+              (document_id(PLAN), PLAN))
+    c.close()
+    st = Store(db, tokens=_tokens)
+    assert st.extract_versions() == {document_id(PLAN): None}
+    assert st.add_document(_vprep("1-aaa")).status == "re_extracted"
+    assert st.extract_versions() == {document_id(PLAN): "1-aaa"} and len(st.records()) == 1
