@@ -193,11 +193,11 @@ def _list_items(src: str, n: int) -> list[str]:
     return items
 
 
-def _respective_names(text: str, sent: Piece, mentions: list[NumberMention], times: list[TimeExpr]) -> dict[int, str]:
+def _respective_names(text: str, sent: Piece, mentions: list[NumberMention], times: list[TimeExpr]) -> dict[int, tuple[str, int, int]]:
     """甲和乙分别达到50%、85%，2025年分别达到55%、92%: the k-th figure after 分别 is the
     k-th item of the list before it; a later 分别 without a list of its own reuses the
-    sentence's last list.  {id(mention): indicator}."""
-    out: dict[int, str] = {}
+    sentence's last list.  {id(mention): (indicator, quote start, quote end)}."""
+    out: dict[int, tuple[str, int, int]] = {}
     items: list[str] = []
     k = text.find("分别", sent.start, sent.end)
     while k >= 0:
@@ -214,8 +214,10 @@ def _respective_names(text: str, sent: Piece, mentions: list[NumberMention], tim
             if own:
                 items = own
             if len(items) == len(figs):
+                while cs < k and text[cs].isspace():
+                    cs += 1
                 for m, name in zip(figs, items):
-                    out[id(m)] = name
+                    out[id(m)] = (name, cs, figs[-1].end)  # one quote for the whole list
         k = text.find("分别", stop, sent.end)
     return out
 
@@ -245,6 +247,36 @@ def _named(text: str, clause: Piece, m: NumberMention, before: str) -> str:
     if len(obj) < 2 or not ("\u4e00" <= obj[0] <= "\u9fff"):
         return before
     return before + obj
+
+
+@lru_cache(maxsize=1)
+def _bare_verbs() -> re.Pattern[str]:
+    c = cues()
+    words = set(c.get("end_states") or []) | set(c.get("count_verbs") or []) | set(c.get("bare_task_words") or [])
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+
+@lru_cache(maxsize=1)
+def _facility() -> re.Pattern[str]:
+    sfx = cues().get("facility_suffixes") or ["学校"]
+    return re.compile(r"[\u4e00-\u9fff“”]{2,16}(?:" + "|".join(map(re.escape, sfx)) + ")")
+
+
+def _qual_indicator(text: str, sent: Piece, c: Piece, cls: list[Piece], times: list[TimeExpr]) -> str:
+    """An end state's name without its deadline; a bare verb (2023年8月底前建成并投入使用)
+    takes the facility an earlier clause of the sentence names (新建城区第三小学), so the
+    record still says what is to be built."""
+    ind = clean_indicator(_without_times(text, c.start, c.end, times)) or clean_indicator(text[c.start:c.end])
+    if len(_bare_verbs().sub("", ind)) >= 2:
+        return ind
+    lead = _verb_only()
+    for p in reversed([x for x in cls if sent.start <= x.start and x.end <= c.start]):
+        body = clean_indicator(_without_times(text, p.start, p.end, times))
+        body = body[lead.match(body).end():]
+        hit = _facility().match(body)
+        if hit:
+            return hit.group(0) + ind
+    return ind
 
 
 def _header_year(header: str | None) -> str | None:
@@ -403,7 +435,10 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 times_in = [t for t in times if seg.start <= t.start < m.start]
                 for t in times_in:
                     ind_src = ind_src.replace(text[t.start:t.end], "")
-                indicator = resp.get(id(m)) or _named(text, c, m, clean_indicator(_without_times(text, seg.start, m.start, times))) \
+                pair = resp.get(id(m))
+                if pair:
+                    seg = Piece(pair[1], pair[2])
+                indicator = (pair and pair[0]) or _named(text, c, m, clean_indicator(_without_times(text, seg.start, m.start, times))) \
                     or clean_indicator(_without_times(text, c.start, group[0].start, times)) \
                     or clean_indicator(_without_times(text, sent.start, m.start, times))
                 rec = {
@@ -477,8 +512,10 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 deadline = _deadline(ctx, para, c.end, times, para_times, first_times_now)
                 if qcell is not None and (hy := _header_year(qcell.header)):
                     deadline = deadline if deadline and deadline.startswith(hy) else hy
+                qstarts = [t for t in times if t.kind == "start" and not t.compare]
                 qrec = {"type": "commitment", "kind": "qualitative", "start": c.start, "end": c.end,
-                        "indicator": clean_indicator(ct), "deadline": deadline, "sent": sent, "start_date": None}
+                        "indicator": _qual_indicator(text, sent, c, cls, times), "deadline": deadline, "sent": sent,
+                        "start_date": qstarts[0].value if qstarts else None}
                 if qcell is not None and (rd := _row_departments(cells, para.start, text)):
                     qrec["departments"] = rd
                 out.append(qrec)

@@ -1,0 +1,103 @@
+"""Bugs caught downstream by the tracking team (issue 3, round 2), each as a table row in
+our own words: the cause is fixed in general, so other wordings of the same shape pass too."""
+
+import pytest
+
+from policytrack.extract import extract_text
+
+PLAN = {"date": "2022-05-05", "doc_type": "plan", "title": "某县教育事业发展“十四五”规划"}
+PLAN_2021 = {"date": "2021-06-18", "doc_type": "plan", "title": "某县“十四五”教育事业发展规划"}
+SUMMARY_2023 = {"date": "2023-12-28", "doc_type": "report", "title": "某县教育局2023年工作总结"}
+INSPECTION = {"date": "2024-04-12", "doc_type": "report", "title": "关于某县义务教育优质均衡发展情况的督导报告"}
+
+
+def commitments(text, meta=PLAN):
+    return [r for r in extract_text(text, meta, doc="t") if r.type == "commitment"]
+
+
+def progress(text, meta):
+    return [r for r in extract_text(text, meta, doc="t") if r.type == "progress"]
+
+
+# 分别 lists: the k-th name takes the k-th figure, in both clauses, with the names' shared noun
+RESPECTIVELY = [
+    # two indicators, two dates: the second clause reuses the first clause's list (bug 1)
+    ("到2022年，义务教育巩固率和高中阶段毛入学率分别达到96%、90%，2026年分别达到97%、93%。",
+     [("义务教育巩固率", 96, "2022"), ("高中阶段毛入学率", 90, "2022"),
+      ("义务教育巩固率", 97, "2026"), ("高中阶段毛入学率", 93, "2026")]),
+    # short heads share the last item's noun, in order (bug 5)
+    ("到2025年，城区、乡村学校教师周转宿舍分别不少于120套、300套。",
+     [("城区学校教师周转宿舍", 120, "2025"), ("乡村学校教师周转宿舍", 300, "2025")]),
+    ("2024年，初中、高中班额分别不超过50人、55人。",
+     [("初中班额", 50, "2024"), ("高中班额", 55, "2024")]),
+]
+
+
+@pytest.mark.parametrize("text,expected", RESPECTIVELY)
+def test_bugs_caught_respectively_pairs_in_order(text, expected):
+    got = [(c.indicator, c.target.value, c.deadline) for c in commitments(text) if c.target]
+    assert got == expected
+    assert len({c.quote for c in commitments(text) if c.target and c.deadline == expected[0][2]}) == 1
+
+
+@pytest.mark.parametrize("text,meta,needle,forbidden", [
+    # a figure opening its clause measures what follows it, not an earlier clause's indicator (bug 2)
+    ("到2025年，学校体育场地达标率达到90%，80%以上的教室照明达到国家卫生标准。", PLAN, "教室照明", "场地"),
+    # a deadline is never the indicator's name; the counted object is (bug 8)
+    ("2024年底前，改造8所农村小学厕所。", PLAN, "农村小学厕所", "年"),
+])
+def test_bugs_caught_indicator_of_a_figure(text, meta, needle, forbidden):
+    cs = commitments(text, meta)
+    last = [c for c in cs if c.target][-1]
+    assert needle in last.indicator and forbidden not in last.indicator, last.indicator
+
+
+@pytest.mark.parametrize("text,meta,expected", [
+    # a plan's review section reports results of the past period (bug 3)
+    ("一、发展现状\n（一）取得的成绩\n“十三五”期间，全县累计投入教育经费12亿元。高中阶段毛入学率达到90.2%，特殊教育学校达到3所。\n"
+     "二、主要目标\n到2025年，高中阶段毛入学率达到93%。\n", PLAN_2021,
+     {"progress": [(12, 2020), (90.2, 2020), (3, 2020)], "commitment": [(93, "2025")]}),
+    # a stated past year in an inspection report is a figure, not a promise (bug 4)
+    ("三、存在问题\n（一）经费保障水平偏低。2023年全县初中生均公用经费为960元，按现有增幅难以在2025年达到1000元的规划目标。\n", INSPECTION,
+     {"progress": [(960, 2023)]}),
+])
+def test_bugs_caught_review_figures_are_progress(text, meta, expected):
+    recs = extract_text(text, meta, doc="t")
+    got_p = [(r.value, r.year) for r in recs if r.type == "progress"]
+    for row in expected["progress"]:
+        assert row in got_p, got_p
+    assert not [r for r in recs if r.type == "commitment" and r.target and r.target.value in [v for v, _ in expected["progress"]]]
+    if "commitment" in expected:
+        got_c = [(r.target.value, r.deadline) for r in recs if r.type == "commitment" and r.target]
+        assert got_c == expected["commitment"]
+
+
+def test_bugs_caught_start_of_a_standing_end_state():
+    # 2025年春季学期起 opens the obligation: a start date, no deadline (bug 6)
+    (c,) = commitments("2025年春季学期起，全县中小学实现午餐供应全覆盖。")
+    assert (c.kind, c.start_date, c.deadline) == ("qualitative", "2025-03", None)
+
+
+def test_bugs_caught_bare_task_keeps_the_named_facility():
+    # 开工 / 建成并投入使用 alone say nothing about what is built (bug 7)
+    cs = commitments("1.新建城北幼儿园，2024年6月底前开工，2025年8月底前建成并投入使用。")
+    names = {c.deadline: c.indicator for c in cs}
+    assert "城北幼儿园" in names["2024-06"] and "城北幼儿园" in names["2025-08"], names
+    assert all("年" not in n for n in names.values()), names
+
+
+def test_bugs_caught_relative_deadline_resolves_against_the_section_year():
+    # a 2023 summary's "2024年工作计划": 年底前 is the end of 2024 (bug 9)
+    text = "一、2023年工作完成情况\n全年新建标准化考场12个。\n二、2024年工作计划\n年底前新建标准化考场40个。\n"
+    cs = commitments(text, SUMMARY_2023)
+    assert [(c.target.value, c.deadline) for c in cs if c.target] == [(40, "2024-12")]
+
+
+@pytest.mark.parametrize("meta,year", [
+    (SUMMARY_2023, 2023),  # the title names the year covered
+    (INSPECTION, 2023),  # an untitled-by-year report written in April looks back on the year before
+])
+def test_bugs_caught_undated_report_figure_takes_the_covered_year(meta, year):
+    # bug 10
+    (p,) = progress("全县学前三年毛入园率为93.8%。", meta)
+    assert p.year == year
