@@ -256,3 +256,60 @@ def _number(s: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+# ---------------------------------------------------------------- uploads parsed outside the server
+
+
+def _memory_hog() -> bytes:
+    """~12 MB of ordinary report lines: fine under the default limit, far over a 48 MB one."""
+    lines = (f"{2020 + k % 5}年，第{k}学区学前三年毛入园率达到{60 + k % 40}.{k % 10}%，新建幼儿园{k % 9 + 1}所。\n"
+             for k in range(100_000))
+    return "".join(lines).encode("utf-8")
+
+
+def _cpu_hog() -> bytes:
+    """One sentence packed with figures: the extractor is quadratic on it (docs/RELIABILITY.md)."""
+    return ("95%" * 4000).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "name, body, limits",
+    [
+        ("memory_hog.txt", _memory_hog, {"worker_memory_mb": 48}),
+        ("cpu_hog.txt", _cpu_hog, {"worker_cpu_seconds": 1}),
+    ],
+    ids=["memory", "cpu"],
+)
+def test_upload_over_worker_limit_fails_alone_and_server_survives(name, body, limits, tmp_path):
+    """A file that takes its parse worker past a (test-lowered) limit fails with a one-line
+    413 result naming it; the other file of the same upload is stored, the server
+    process neither parsed it (its peak memory stays) nor stops answering."""
+    import resource
+
+    from policytrack.ingest.pipeline import ingest_paths
+    from policytrack.store import Store
+
+    seed = tmp_path / "seed.txt"
+    seed.write_text(PLAN, encoding="utf-8")
+    st = Store(get_settings(tmp_path).db_path)
+    ingest_paths([seed], st, workers=1)  # loads the extractor here, so the peak below is the upload's
+    st.close()
+    client = TestClient(create_app(get_settings(tmp_path), ApiSettings(token=TOKEN, **limits)))
+    before = client.get("/health").json()["documents"]
+    hog = body()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB
+    r = client.post("/documents", headers=AUTH, files=[("files", (name, hog, "text/plain")),
+                                                         ("files", ("ok.txt", REPORT.encode("utf-8"), "text/plain"))])
+    assert r.status_code == 200, r.text
+    bad, good = r.json()["results"]
+    assert bad["status"] == "failed" and bad["code"] == 413, bad
+    assert bad["error"].startswith(f"{name}: ") and "\n" not in bad["error"]
+    assert "resource limit" in bad["error"]
+    assert good["status"] == "ingested", good
+    if name == "memory_hog.txt":  # parsing 12 MB in this process would have cost it far more than 60 MB
+        assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before < 60 * 1024
+    assert client.get("/health").json()["documents"] == before + 1
+    assert client.get("/search", params={"q": "毛入园率"}).status_code == 200
+    reasons = [f["reason"] for f in client.get("/documents/failures").json()["items"]]
+    assert any("resource limit" in x for x in reasons), reasons

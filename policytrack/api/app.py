@@ -28,6 +28,7 @@ from policytrack.config import Settings, get_settings
 from policytrack.models import Commitment, Progress
 
 from . import data as D
+from . import upload_worker
 from .schemas import (
     CommitmentDetail,
     CommitmentPage,
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
 
     reads = [Depends(require_read)]
     writes = [Depends(require_write)]
+    upload_limits = upload_worker.limits(api.worker_memory_mb, api.worker_cpu_seconds)
 
     # ------------------------------------------------------------ service
 
@@ -322,7 +324,8 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
                     with dest.open("wb") as out:
                         shutil.copyfileobj(f.file, out)
                     saved.append((dest, name))
-                results = await run_in_threadpool(D.ingest_uploads, _access(request), saved, settings.max_file_bytes)
+                results = await run_in_threadpool(D.ingest_uploads, _access(request), saved, settings.max_file_bytes,
+                                                  upload_limits)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
         finally:

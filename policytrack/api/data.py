@@ -210,10 +210,14 @@ class StoreAccess:
         if not tracker_available():
             return None
 
+        index: list[Any] = [None, {}]  # (snapshot, its commitments by id): rebuilt only with the snapshot
+
         def provide(ids: list[str]) -> dict[str, str]:
             snap = self.snapshot()
             day = date.today()
-            by_id = {c.id: c for c in snap.commitments}
+            if index[0] is not snap:  # 45k commitments at 100k passages: not on every query
+                index[:] = [snap, {c.id: c for c in snap.commitments}]
+            by_id = index[1]
             return {i: snap.evaluate(by_id[i], day).status for i in ids if i in by_id}
 
         return provide
@@ -387,22 +391,34 @@ def document_detail(acc: StoreAccess, doc_id: str, as_of: str) -> "DocumentDetai
     )
 
 
-def ingest_uploads(acc: StoreAccess, saved: list[tuple[Path, str]], max_bytes: int) -> list["UploadResult"]:
-    """Ingest files saved under server-generated names; report them under the client's names."""
-    from policytrack.ingest.pipeline import ingest_paths
+def ingest_uploads(acc: StoreAccess, saved: list[tuple[Path, str]], max_bytes: int,
+                   limits: Any = None) -> list["UploadResult"]:
+    """Ingest files saved under server-generated names; report them under the client's names.
+
+    Parsing and extraction run in a worker process under `limits` (the batch pipeline's
+    workers, as the CLI uses them); only the store write happens in this process.  A file
+    that takes its worker past a limit fails alone with code 413, any other unreadable
+    file with 422; the server and the other files go on."""
+    from policytrack.ingest.pipeline import RESOURCE_LIMIT, ingest_paths
 
     from .schemas import UploadResult
 
+    from .upload_worker import warm
+
+    warm()
     results: list[UploadResult] = []
     for path, name in saved:
-        outcomes = ingest_paths([path], acc.store, max_bytes=max_bytes, overrides={"source": name})
+        outcomes = ingest_paths([path], acc.store, max_bytes=max_bytes, overrides={"source": name}, workers=1,
+                                limits=limits)
         for o in outcomes:
             err = o.error.replace(str(path), name).replace(path.name, name) if o.error else None
+            code = None if o.status != "failed" else 413 if err and RESOURCE_LIMIT in err else 422
             results.append(
-                UploadResult(filename=name, status=o.status, doc_id=o.doc_id, title=o.title, records=o.records, error=err)
+                UploadResult(filename=name, status=o.status, doc_id=o.doc_id, title=o.title, records=o.records, error=err,
+                             code=code)
             )
         if not outcomes:
-            results.append(UploadResult(filename=name, status="failed", error=f"{name}: not ingested (unsupported file)"))
+            results.append(UploadResult(filename=name, status="failed", error=f"{name}: not ingested (unsupported file)", code=415))
     acc._doc_cache.clear()
     return results
 

@@ -115,6 +115,8 @@ class UploadResult(_Model):
     title: str | None = None
     records: int = 0
     error: str | None = None
+    code: int | None = Field(None, description="for a failed file, the HTTP status it would have alone: "
+                             "413 stopped at the parser's memory/CPU limit, 415 unsupported, 422 unreadable")
 
 
 class UploadResponse(_Model):
