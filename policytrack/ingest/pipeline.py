@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import sqlite3
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 
 SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".html", ".htm", ".txt", ".doc", ".wps")
 DEFAULT_WORKERS = 2
+# Below this much input a batch runs in this process: forking the pool (~0.15 s) and
+# feeding it costs more than a second core saves on a few small files.
+SMALL_BATCH_BYTES = int(os.environ.get("POLICYTRACK_SMALL_BATCH_BYTES", 256 * 1024))
 
 ProgressCallback = Callable[[IngestOutcome, int, int], None]
 
@@ -150,22 +155,56 @@ def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | N
         return "failed", one_line(f"{path}: unexpected error while parsing: {type(exc).__name__}: {exc}")
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+@dataclass(frozen=True)
+class WorkerLimits:
+    """Resource limits for parse + extract workers, for callers that must survive any file
+    (the HTTP server): a bomb of a kind no parser check recognises yet then costs its worker,
+    which the pool replaces, and the file fails with RESOURCE_LIMIT in its message.
+
+    `memory_mb` is address space on top of what the worker holds when it starts (the loaded
+    parsers and lexicons); `cpu_seconds` is per file."""
+
+    memory_mb: int = 1024
+    cpu_seconds: int = 120
+    start_method: str = "fork"
+
+
+RESOURCE_LIMIT = "over the worker's resource limit"
+
+
+def _pool(workers: int, limits: WorkerLimits | None = None) -> ProcessPoolExecutor:
     import multiprocessing
 
     # fork, not spawn: spawn re-runs the caller's __main__ (breaking scripts without a main guard) and
     # re-imports everything per worker; the workers touch no lock a parent thread could hold (no
     # printing, no logging handlers, their own SQLite connection)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = limits.start_method if limits else "fork"
+    if method not in multiprocessing.get_all_start_methods():
+        method = "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_watch_parent, initargs=(os.getpid(),))
+                               initializer=_watch_parent, initargs=(os.getpid(), limits))
 
 
-def _watch_parent(parent_pid: int) -> None:
+def _watch_parent(parent_pid: int, limits: WorkerLimits | None = None) -> None:
     """Exit when the batch process dies (kill -9, OOM): forked workers keep each other's
     queue pipes open, so they would otherwise wait forever, holding the extractor's memory."""
     import threading
     import time
+
+    if limits and limits.start_method != "fork":
+        parent_pid = os.getppid()  # the fork server that started this worker; it exits with the caller
+    if limits:
+        import resource
+
+        held = 0
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmSize:"):
+                    held = int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        cap = held + limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -173,6 +212,20 @@ def _watch_parent(parent_pid: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="policytrack-parent-watch").start()
+
+
+def _prepare_limited(limits: WorkerLimits, path: str, overrides: dict[str, Any] | None, max_bytes: int | None,
+                     db_path: str | None) -> tuple[str, Any]:
+    """prepare_file with a CPU budget of its own (SIGXCPU, then SIGKILL, end the worker)."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(used.ru_utime + used.ru_stime) + limits.cpu_seconds
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
+    status, payload = prepare_file(path, overrides, max_bytes, db_path)
+    if status == "failed" and "out of memory" in str(payload):  # MemoryError under RLIMIT_AS, caught by a parser
+        payload = f"{payload} ({RESOURCE_LIMIT}: {limits.memory_mb} MB)"
+    return status, payload
 
 
 def ingest_paths(
@@ -184,8 +237,11 @@ def ingest_paths(
     max_bytes: int | None = None,
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
+    limits: WorkerLimits | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest files and folders into the store; one outcome per file, in input order."""
+    """Ingest files and folders into the store; one outcome per file, in input order.
+
+    With `limits`, every file is parsed in a worker process under them, even a single one."""
     overrides = check_overrides(overrides)
     files, outcomes = expand_paths(paths, recursive=recursive)
     total = len(files) + len(outcomes)
@@ -219,27 +275,31 @@ def ingest_paths(
         finish(out)
 
     n_workers = workers if workers is not None else DEFAULT_WORKERS
-    if len(files) <= 1 or n_workers <= 1:
+    if limits is None and (len(files) <= 1 or n_workers <= 1):
         for i, f in enumerate(files):
             handle(i, *prepare_file(str(f), overrides, max_bytes, db_path))
-    else:
-        _run_pool(files, overrides, max_bytes, db_path, n_workers, handle)
+    elif files:
+        _run_pool(files, overrides, max_bytes, db_path, max(1, n_workers), handle, limits)
     return outcomes + [results[i] for i in range(len(files))]
 
 
 def _run_pool(files: list[Path], overrides: dict[str, Any], max_bytes: int | None, db_path: str, n_workers: int,
-              handle: Callable[[int, str, Any], None]) -> None:
+              handle: Callable[[int, str, Any], None], limits: WorkerLimits | None = None) -> None:
     """Keep a bounded number of files in flight; if a worker dies, retry its files one at a time."""
     queue: list[tuple[int, int]] = [(i, 1) for i in range(len(files))][::-1]  # (index, attempt), pop from end
     window = n_workers * 2
-    pool = _pool(min(n_workers, len(files)))
+    pool = _pool(min(n_workers, len(files)), limits)
+    job: Callable[..., tuple[str, Any]] = partial(_prepare_limited, limits) if limits else prepare_file
+    crashed = (f"the parser's worker process was killed ({RESOURCE_LIMIT}: {limits.memory_mb} MB memory, "
+               f"{limits.cpu_seconds} s CPU, or a crash); too large or a likely bomb") if limits else \
+        "the parser crashed its worker process (killed or out of memory)"
     inflight: dict[Future, tuple[int, int]] = {}
     try:
         while queue or inflight:
             # a retry after a crash runs alone, so a second crash names the guilty file
             while queue and len(inflight) < window and not (queue[-1][1] > 1 and inflight):
                 i, attempt = queue.pop()
-                inflight[pool.submit(prepare_file, str(files[i]), overrides, max_bytes, db_path)] = (i, attempt)
+                inflight[pool.submit(job, str(files[i]), overrides, max_bytes, db_path)] = (i, attempt)
                 if attempt > 1:
                     break
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
@@ -251,7 +311,7 @@ def _run_pool(files: list[Path], overrides: dict[str, Any], max_bytes: int | Non
                 except BrokenProcessPool:
                     broken = True
                     if attempt > 1:
-                        handle(i, "failed", f"{files[i]}: the parser crashed its worker process (killed or out of memory)")
+                        handle(i, "failed", f"{files[i]}: {crashed}")
                     else:
                         queue.append((i, attempt + 1))
                     continue
@@ -263,7 +323,7 @@ def _run_pool(files: list[Path], overrides: dict[str, Any], max_bytes: int | Non
                     queue.append((i, attempt + 1) if attempt == 1 else (i, attempt))
                 inflight.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = _pool(min(n_workers, len(files)))
+                pool = _pool(min(n_workers, len(files)), limits)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
