@@ -68,7 +68,7 @@ class _Cache:
         self.by_indicator: dict[str, list[int]] = {}
         self.by_department: dict[str, list[int]] = {}
         self.texts: OrderedDict[str, str] = OrderedDict()  # document texts, for record sentences
-        self.sentence_keys: dict[int, Any] = {}  # record rowid -> its sentence (computed once)
+        self.sentence_keys: dict[int, tuple[int, int] | None] = {}  # record rowid -> its sentence span
         self.status_day: Any = None
         self.status_memo: dict[str, str | None] = {}  # commitment id -> tracking status (per day)
 
@@ -151,6 +151,7 @@ class FtsBackend:
                 cache.by_indicator.setdefault(str(rec["indicator_id"]), []).append(rec["rowid"])
             for dep in set(rec.get("departments") or ()):
                 cache.by_department.setdefault(dep, []).append(rec["rowid"])
+        self._load_sentences(conn, cache)
         if view.status_sql:
             st = dict(conn.execute(view.status_sql).fetchall())
             for rec in cache.records.values():
@@ -158,6 +159,33 @@ class FtsBackend:
                     rec["status"] = st[rec["id"]]
         cache.version = sig
         return cache
+
+    @staticmethod
+    def _load_sentences(conn: sqlite3.Connection, cache: _Cache) -> None:
+        """Every record's sentence, found once per store version with each document's text
+        read once: computed per query it cost a document fetch per record hit (the query
+        mix touches hundreds of documents at 100k passages, more than any text cache holds)."""
+        view = cache.view
+        assert view is not None
+        per_doc: dict[str, list[int]] = {}
+        for k, r in cache.records.items():
+            if isinstance(r.get("start"), int):
+                per_doc.setdefault(str(r["doc"]), []).append(k)
+        if not per_doc or "text" not in view.all_doc_cols:
+            return
+        keys = cache.sentence_keys
+        for doc, text in conn.execute(f"SELECT {_q(view.doc_id)}, text FROM documents"):
+            ks = per_doc.get(str(doc))
+            if not ks:
+                continue
+            text = str(text or "")
+            for k in ks:
+                r = cache.records[k]
+                st, en = r["start"], r.get("end") or r["start"]
+                if not text or text[st:en] != r.get("quote"):
+                    keys[k] = None  # offsets from another text version: not grouped (as in ES)
+                else:
+                    keys[k] = sentence_span(text, st, en)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -211,7 +239,9 @@ class FtsBackend:
         out = []
         for k, s in scores.items():
             r = cache.records.get(k)
-            if r is not None:
+            # filter before building hits: a concept can bring thousands of records a type,
+            # document or department filter then drops
+            if r is not None and (rec_ok is None or rec_ok(r)):
                 out.append(Hit(str(r.get("type") or "commitment"), k, r["doc"], s, concepts.get(k, []), rec=r))
         return out
 
@@ -262,7 +292,7 @@ class FtsBackend:
             return allowed_docs is None or d in allowed_docs
 
         def rec_ok(r: dict) -> bool:  # cheap pre-filter for browsing (no query words)
-            if r.get("type") not in types or not doc_ok(r["doc"]):
+            if (r.get("type") or "commitment") not in types or not doc_ok(r["doc"]):
                 return False
             if req.department and not any(req.department in x for x in r.get("departments") or ()):
                 return False
@@ -357,32 +387,19 @@ class FtsBackend:
         return t
 
     def _sentence_keys(self, hits: list[Hit], cache: _Cache):
-        """Key (doc, sentence start) for records that share a document with another record hit."""
+        """Key (doc, type, sentence start) for records that share a document with another record hit."""
         per_doc: dict[str, int] = {}
         for h in hits:
             if h.rec is not None and isinstance(h.rec.get("start"), int):
                 per_doc[h.doc] = per_doc.get(h.doc, 0) + 1
-
-        memo = cache.sentence_keys
+        spans = cache.sentence_keys
 
         def key_of(h: Hit):
-            if per_doc.get(h.doc, 0) < 2 or h.rec is None or not isinstance(h.rec.get("start"), int):
+            if per_doc.get(h.doc, 0) < 2:
                 return None
-            if h.key in memo:
-                return memo[h.key]
-            memo[h.key] = k = _key(h)
-            return k
-
-        def _key(h: Hit):
-            assert h.rec is not None
-            text = self._doc_text(h.doc, cache)
-            if not text:
-                return None
-            st, en = h.rec["start"], h.rec.get("end") or h.rec["start"]
-            if text[st:en] != h.rec.get("quote"):
-                return None  # offsets from another text version: no sentence to group by (as in ES)
-            s0, e0 = sentence_span(text, st, en)
-            return (h.doc, h.type, s0)  # a commitment and a progress figure stay apart
+            span = spans.get(h.key)
+            # a commitment and a progress figure of one sentence stay apart
+            return None if span is None else (h.doc, h.type, span[0])
 
         return key_of
 
