@@ -68,9 +68,15 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
     for w in c.get("cue_false_friends", []):
         if w in prefix:
             prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
-    if any(w in prefix for w in c["strong_target_cues"]):
+    strong_at = max((prefix.rfind(w) for w in c["strong_target_cues"]), default=-1)
+    if strong_at >= 0:
         score += 2
-    if re.search(r"(?:已|累计|共有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!实)现有|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))", prefix):
+    past = None
+    for past in _PAST_CUES.finditer(prefix):
+        pass
+    if past is not None and not (strong_at > past.end() and _CLAUSE_MARK.search(prefix, past.end(), strong_at)):
+        # 目前正值…季节，各地…，力争在2025年5月底前完成…: a promise made in a later clause
+        # outweighs the state of things an earlier clause describes
         score -= 3
     if re.match(r"的?(?:目标|要求|标准)(?![化体])", ctx.text[mention.end:mention.end + 4]):
         score += 2  # …入学率不低于95%的目标: the figure is named as a goal
@@ -84,6 +90,8 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
     return score
 
 
+_PAST_CUES = re.compile(r"(?:已|累计|共有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!实)现有|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))")
+_CLAUSE_MARK = re.compile(r"[，,；;：:。]")
 _ACHIEVED = re.compile(r"(?:实现|完成|建成|达到|消除|覆盖|纳入|创建)了")
 
 

@@ -136,7 +136,9 @@ def build_context(text: str, doc_meta: DocMeta | dict | None, doc: str) -> DocCo
         if m:
             doc_year = int(m.group(1))
     if doc_year is None:
-        m = re.search(r"(?<!\d)((?:19|20)\d\d)(?![\d.人个所万元亿名%％])", (meta.get("title") or "") + head[:200])
+        # a cited title's year (《玉溪教育现代化 2035》) is not when this document was written
+        probe_head = re.sub(r"《[^》]{0,60}》", "", (meta.get("title") or "") + head[:200])
+        m = re.search(r"(?<!\d)((?:19|20)\d\d)(?![\d.人个所万元亿名%％])", probe_head)
         if m:
             doc_year = int(m.group(1))
     title = meta.get("title") or ""

@@ -342,11 +342,33 @@ def _respective(text: str, sent: Piece, m: NumberMention, mentions: list[NumberM
     return dl[after.index(m)].value
 
 
+_FUTURE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:将|要|计划|力争|争取|拟)")
+
+
+def _paragraph_deadline(ctx: DocContext, offset: int, para_times: list[TimeExpr]) -> str | None:
+    """The year an earlier sentence of the paragraph announces as the one it plans for
+    (2023年东昌府区将…；…新招录教师400名).  A deadline of an earlier sentence does not carry
+    (the gold leaves 到2025年…。逐步实现… undated), nor does a past year (it dates a review)."""
+    ref = ctx.ref_year(offset)
+    for t in reversed(para_times):
+        if t.compare or t.start >= offset or t.kind == "start" or not t.explicit:
+            continue
+        if ref and int(t.value[:4]) < ref:
+            return None
+        if t.kind == "year" and _FUTURE_AFTER.match(ctx.text, t.end, t.end + 12):
+            return t.value
+        return None
+    return None
+
+
 def _deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], para_times: list[TimeExpr], first_times: list[TimeExpr]) -> str | None:
     """The sentence's own time (a plain year in a target sentence is its deadline), else the
     paragraph's opening time, else the enclosing heading's."""
     dl = [t for t in times if t.kind in ("deadline", "year") and not t.compare]
     pick = [t for t in dl if t.end <= offset] or dl
+    if len(pick) > 1:
+        # 2025年5月底前完成2024年度…项目: a 年度 naming the project is no deadline
+        pick = [t for t in pick if not (t.kind == "year" and ctx.text.startswith("度", t.end))] or pick
     if pick:
         return pick[-1].value
     pdl = _topic(ctx, para, offset, para_times, ("deadline", "year"))
@@ -355,6 +377,9 @@ def _deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], 
     first = [t for t in first_times if t.kind == "deadline" and not t.compare]
     if first:
         return first[-1].value
+    carried = _paragraph_deadline(ctx, offset, para_times)
+    if carried:
+        return carried
     ht = ctx.heading_time(offset)
     if ht is not None and ht.kind != "start":
         return ht.value
