@@ -8,6 +8,8 @@ not just the record.
 
 from __future__ import annotations
 
+import re
+
 from policytrack.models import Baseline, Commitment, Progress, Target, assign_id, record_id
 
 from .context import DocContext
@@ -18,12 +20,38 @@ def _para_start(text: str, offset: int) -> int:
     return i + 1
 
 
-def departments_for(ctx: DocContext, blocks, start: int, end: int, sent_text: str) -> list[str]:
-    """Tag block of the task paragraph, else the acting subject of the sentence."""
+_SENT_SPLIT = re.compile(r"[。；;！!？?]")
+
+
+def _paragraph_subject(text: str, para_start: int, sent_start: int) -> list[str]:
+    """The body an earlier sentence of the paragraph names as its subject (今年，市教育局将…。
+    其中，计划新改扩建中小学28所…): it acts for the sentences after it until another does."""
+    from .departments import subject_departments
+
+    if sent_start - para_start > 600:
+        para_start = sent_start - 600  # run-on text: only the nearby sentences
+    parts = [x for x in _SENT_SPLIT.split(text[para_start:sent_start]) if x.strip()]
+    for part in reversed(parts[-4:]):
+        deps = subject_departments(part.strip())
+        if deps:
+            return deps
+    return []
+
+
+def departments_for(ctx: DocContext, blocks, start: int, end: int, sent_text: str, sent_start: int | None = None) -> list[str]:
+    """Tag block of the task paragraph, else the acting subject of the sentence, else the
+    subject an earlier sentence of the same paragraph names."""
     text = ctx.text
     prev_end = 0
     for b in blocks:
-        ps = max(prev_end, _para_start(text, b.start))
+        ps = _para_start(text, b.start)
+        if ps == b.start or not text[ps:b.start].strip():
+            # a tag line of its own (牵头责任单位：…) tags the paragraph above it
+            k = ps - 1
+            while k > 0 and text[k - 1] in "\n \t\u3000\r":
+                k -= 1
+            ps = _para_start(text, k)
+        ps = max(prev_end, ps)
         if b.start >= end and ps <= start:
             return list(b.departments)
         if b.start <= start < b.end:
@@ -32,7 +60,10 @@ def departments_for(ctx: DocContext, blocks, start: int, end: int, sent_text: st
     try:
         from .departments import subject_departments
 
-        return subject_departments(sent_text) or list(ctx.owner)
+        own = subject_departments(sent_text)
+        if not own and sent_start is not None:
+            own = _paragraph_subject(text, _para_start(text, sent_start), sent_start)
+        return own or list(ctx.owner)
     except Exception:  # noqa: BLE001 - a failing lexicon must not lose the record
         return list(ctx.owner)
 
@@ -70,7 +101,7 @@ def to_records(ctx: DocContext, raw: list[dict], blocks) -> list[Commitment | Pr
             rec = Commitment(
                 **common, kind=r["kind"], target=target, baseline=baseline, deadline=r.get("deadline"),
                 start_date=r.get("start_date"), level=r.get("level"),
-                departments=r.get("departments") if r.get("departments") is not None else departments_for(ctx, blocks, r["start"], r["end"], sent_text),
+                departments=r.get("departments") if r.get("departments") is not None else departments_for(ctx, blocks, r["start"], r["end"], sent_text, sent.start if sent is not None else None),
                 indicator_id=_indicator_id(common["indicator"], r.get("unit")), confidence=r.get("confidence", 0.8),
             )
         out.append(assign_id(rec))
