@@ -181,9 +181,7 @@ def warm_up(suffixes: Iterable[str] = ()) -> None:
 
     Loading costs ~3 s of CPU; paid in every worker it doubles the CPU of a 2-worker
     batch for nothing (the workers would load the same read-only data).  Paid once
-    here, the forked workers share it copy-on-write; `gc.freeze()` keeps the
-    collector from touching (and so copying) those inherited objects."""
-    import gc
+    here, the forked workers share it copy-on-write."""
     import importlib
 
     try:
@@ -203,8 +201,6 @@ def warm_up(suffixes: Iterable[str] = ()) -> None:
             importlib.import_module(f"policytrack.ingest.{name}")
         except Exception:  # noqa: BLE001 - the file's own parse reports it
             pass
-    gc.collect()
-    gc.freeze()
 
 
 def use_pool(files: list[Path], n_workers: int) -> bool:
@@ -328,9 +324,19 @@ def ingest_paths(
     if limits is None and not use_pool(files, n_workers):
         for i, f in enumerate(files):
             handle(i, *prepare_file(str(f), overrides, max_bytes, db_path))
+    elif limits is None:
+        import gc
+
+        warm_up({f.suffix.lower() for f in files})
+        # frozen objects are skipped by the collector, so the workers do not copy the
+        # inherited extractor's pages just by collecting; unfrozen again for this process
+        gc.collect()
+        gc.freeze()
+        try:
+            _run_pool(files, overrides, max_bytes, db_path, n_workers, handle)
+        finally:
+            gc.unfreeze()
     elif files:
-        if limits is None or limits.start_method == "fork":
-            warm_up({f.suffix.lower() for f in files})
         _run_pool(files, overrides, max_bytes, db_path, max(1, n_workers), handle, limits)
     return outcomes + [results[i] for i in range(len(files))]
 
