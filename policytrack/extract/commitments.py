@@ -71,6 +71,11 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
     strong_at = max((prefix.rfind(w) for w in c["strong_target_cues"]), default=-1)
     if strong_at >= 0:
         score += 2
+    base = mention.start - len(prefix)
+    for t in times:
+        # 按照已经启动的…计划，到2015年，…: a deadline set later in the sentence promises too
+        if t.kind == "deadline" and t.explicit and not t.compare and base <= t.start < mention.start:
+            strong_at = max(strong_at, t.start - base)
     past = None
     for past in _PAST_CUES.finditer(prefix):
         pass

@@ -411,6 +411,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
             continue
         para_times: list[TimeExpr] = []
         carried: list[TimeExpr] = []  # 2016年，全县…；初中…: the year opening a ；-joined run
+        past_run: list[TimeExpr] = []  # the past year opening the paragraph's last dated sentence
         first_times: list[TimeExpr] | None = None
         for sent in sentences(text, para.start, para.end):
             st = text[sent.start:sent.end]
@@ -430,6 +431,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 first_times_now: list[TimeExpr] = []
             else:
                 first_times_now = first_times
+            own_times = [t for t in times if not t.compare]
             mentions = [m for m in parse_numbers(text, sent.start, sent.end) if not _descriptor(text, m)]
             mentions = [m for m in mentions if not any(t.start <= m.num_start < t.end for t in times)]
             cls = clauses(text, sent.start, sent.end)
@@ -451,6 +453,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 prefix = text[sent.start:m.start]
                 before = [t for t in times if t.end <= m.start]
                 score = target_score(ctx, st, prefix, m, [t for t in times if t.start < c.end])  # a later clause's year dates its own figures
+                if past_run and not own_times:
+                    score -= 2  # 2023年我市共新建幼儿园32所…。新改扩建中小学28所…: the account goes on
                 cell = cell_at(cells, para.start, m.start) if cells else None
                 if cell is not None:
                     score += header_bias(cell.header)
@@ -546,6 +550,9 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                 out.append(qrec)
             para_times.extend(times)
             opening = [t for t in times if t.kind == "year" and not t.compare and t.start - sent.start <= 2]
+            if own_times:
+                ref = ctx.ref_year(sent.start)
+                past_run = opening[:1] if opening and ref and int(opening[0].value[:4]) < ref else []
             if text[sent.end:sent.end + 1] in (";", "；"):
                 carried = opening or carried
             else:
