@@ -3,10 +3,17 @@
 Parsing (pdfplumber) and extraction (jieba, rules) are CPU-bound and hold the
 GIL, so they run in a process pool (2 workers on this 2-core machine); the
 SQLite writes stay in the calling process, one transaction per document, so a
-kill at any moment leaves only whole documents.  A bad file never stops the
-batch: every exception inside a worker becomes a one-line failure for that
-file, which is also recorded in the store (`docs list --failed`).  A parser that
-takes its worker process down (segfault, OOM kill) costs that file, not the batch.
+kill at any moment leaves only whole documents.  The extractor is loaded once in
+the calling process before the pool forks (`warm_up`), so the workers share it
+instead of each paying ~3 s of CPU to load it; a batch smaller than
+SMALL_BATCH_BYTES runs in this process (the pool would cost more than it saves).
+A stored document extracted by an older extractor version is extracted again and
+its records replaced ("re_extracted"; see `policytrack.ingest.extraction`).
+A bad file never stops the batch: every exception inside a worker becomes a
+one-line failure for that file, which is also recorded in the store (`docs list
+--failed`).  In a pooled batch, a parser that takes its worker process down
+(segfault, OOM kill) costs that file, not the batch; callers that must survive
+any file (the API) pass `limits`, which always uses the pool.
 """
 
 from __future__ import annotations
