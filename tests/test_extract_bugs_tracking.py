@@ -101,3 +101,48 @@ def test_bugs_caught_undated_report_figure_takes_the_covered_year(meta, year):
     # bug 10
     (p,) = progress("全县学前三年毛入园率为93.8%。", meta)
     assert p.year == year
+
+
+# bugs caught on the passages (news pages, task lists), rows in our own words
+NEWS_2025 = {"date": "2025-12-02"}
+
+
+@pytest.mark.parametrize("text,meta,expected", [
+    # a promise in a later clause outweighs the state of things an earlier clause describes,
+    # and a 年度 naming the project is not the deadline
+    ("目前正值冬修时节，各地抢抓农时，力争在2026年4月底前完成2025年度农田整治项目12万亩的主体工程。", NEWS_2025,
+     [(12, "万亩", "2026-04")]),
+    # a deadline after an earlier past cue (已经印发的计划) still promises
+    ("按照已经印发的行动计划，到2027年，全市新建社区食堂40个。", NEWS_2025, [(40, "个", "2027")]),
+    # a year the paragraph announces it plans for dates the figures of its later sentences
+    ("2026年，我区将持续改善民生。完善基础设施，新增停车位800个；新建口袋公园12个。", {"date": "2026-01-08"},
+     [(800, "个", "2026"), (12, "个", "2026")]),
+])
+def test_bugs_caught_news_commitments(text, meta, expected):
+    got = [(c.target.value, c.target.unit, c.deadline) for c in commitments(text, meta) if c.target]
+    assert got == expected
+
+
+def test_bugs_caught_past_year_account_goes_on():
+    text = "2024年我县共新建幼儿园5所，新增学位1200个。改扩建小学3所，新增学位900个。"
+    recs = extract_text(text, {"date": "2025-02-20", "doc_type": "plan", "title": "今年我县计划新建学校6所"}, doc="t")
+    assert [r.value for r in recs if r.type == "progress"] == [5, 1200, 3, 900]
+
+
+@pytest.mark.parametrize("text,departments", [
+    # a tag line of its own, after a blank line, tags the task above it
+    ("3.2025年底前建成县级体育馆。\n\n牵头单位：县文旅局\n\n配合单位：县财政局、县自然资源局\n\n4.下一项任务。\n",
+     ["县文旅局", "县财政局", "县自然资源局"]),
+    # the body a paragraph's first sentence names acts for its later sentences
+    ("今年，县卫健委将加快基层医疗建设。其中，计划新建村卫生室15个。", ["县卫健委"]),
+])
+def test_bugs_caught_departments_from_the_paragraph(text, departments):
+    (c,) = commitments(text, {"date": "2023-03-01", "doc_type": "plan"})
+    assert c.departments == departments
+
+
+def test_bugs_caught_cited_title_year_is_not_the_document_year():
+    from policytrack.extract.context import build_context
+
+    ctx = build_context("根据《某市教育现代化2035》，结合实际，特制定本计划。\n一、目标\n", None, "t")
+    assert ctx.doc_year != 2035

@@ -92,6 +92,9 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
     ref = ctx.ref_year(offset)  # "十三五"期间，… in a 2021 plan: the period a review looks back on
     if any(t.kind == "deadline" and not t.compare and not (ref and t.explicit and int(t.value[:4]) < ref) for t in first_times):
         return True
+    if any(t.kind == "year" and t.explicit and not t.compare and not (ref and int(t.value[:4]) < ref)
+           and _FUTURE_AFTER.match(ctx.text, t.end, t.end + 12) for t in first_times):
+        return True  # 2026年，我区将…。新增停车位800个: the year the paragraph plans for
     return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
 
 
@@ -342,7 +345,7 @@ def _respective(text: str, sent: Piece, m: NumberMention, mentions: list[NumberM
     return dl[after.index(m)].value
 
 
-_FUTURE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:将|要|计划|力争|争取|拟)")
+_FUTURE_AFTER = re.compile(r"[，,\s]?[\u4e00-\u9fff]{0,6}?(?:将|要|计划|力争|争取|拟)")
 
 
 def _paragraph_deadline(ctx: DocContext, offset: int, para_times: list[TimeExpr]) -> str | None:
