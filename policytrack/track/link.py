@@ -184,13 +184,7 @@ def in_horizon(c: Commitment, p: Progress) -> bool:
 def link_reason(c: Commitment, p: Progress, *, horizon: bool = True) -> str | None:
     """Why `p` counts for `c`, or None when it does not."""
     if p.unit == COMPLETION_UNIT:
-        if c.target is not None and c.target.value is not None and not is_end_state(c) and (
-                c.target.op not in ("=", ">=") or is_level(c, c.target.unit or "")):
-            # a level (覆盖率≥85%) or a cap (班额≤45人) is judged by figures, not by
-            # "提前完成…阶段目标" or "消除了大班额"; a count of projects (5所学校改扩建) may be
-            # reported done in words
-            return None
-        return "completion" if _completion_matches(c, p) else None
+        return "completion" if accepts_statements(c) and _completion_matches(c, p) else None
     if c.target is None or c.target.value is None:
         return None
     if not same_indicator(c, p):
@@ -214,6 +208,16 @@ def link_reason(c: Commitment, p: Progress, *, horizon: bool = True) -> str | No
         if c.doc == p.doc and c.baseline is None:
             return None
     return f"indicator={c.indicator_id or norm_indicator(c.indicator)} unit={norm_unit(p.unit)} year={p.year}"
+
+
+def accepts_statements(c: Commitment) -> bool:
+    """Whether a sentence stating completion can be evidence for `c` at all.
+
+    A level (覆盖率≥85%) or a cap (班额≤45人) is judged by figures, not by
+    "提前完成…阶段目标" or "消除了大班额"; a count of projects (5所学校改扩建) may be
+    reported done in words."""
+    return not (c.target is not None and c.target.value is not None and not is_end_state(c) and (
+        c.target.op not in ("=", ">=") or is_level(c, c.target.unit or "")))
 
 
 @lru_cache(maxsize=65536)
@@ -255,9 +259,15 @@ def catalogue_kind(indicator_id: str | None) -> str | None:
 def is_level(c: Commitment, unit: str) -> bool:
     """A rate or ratio (毛入园率 %) is a level: any later figure measures progress towards it.
     So is a per-head amount (生均公用经费 元): it is a standard, not one period's flow."""
-    if any(w in c.indicator or w in c.quote for w in lexicon().get("per_head_words") or ()):
+    return _is_level(c.indicator, c.quote, c.indicator_id, unit)
+
+
+@lru_cache(maxsize=65536)
+def _is_level(indicator: str, quote: str, indicator_id: str | None, unit: str) -> bool:
+    # cached: linking asks it once per candidate pair, with the same commitment each time
+    if any(w in indicator or w in quote for w in lexicon().get("per_head_words") or ()):
         return True
-    kind = catalogue_kind(c.indicator_id)
+    kind = catalogue_kind(indicator_id)
     if kind is not None:
         return kind in ("rate", "ratio")
     return norm_unit(unit) in ("%", "‰")
@@ -267,6 +277,95 @@ def _key(r: Commitment | Progress) -> str:
     return r.indicator_id or "n:" + name_core(r.indicator)
 
 
+class _FigureIndex:
+    """Figures by (indicator key, region), plus by (indicator key, document).
+
+    same_jurisdiction lets a figure count for a commitment only when their regions are
+    equal, or when one of them has no region and both sit in the same document; so
+    those two buckets hold every figure link_reason can accept, and linking costs the
+    number of plausible pairs rather than commitments × figures.
+    """
+
+    def __init__(self, progress: Iterable[Progress]):
+        self.by_region: dict[tuple[str, str | None], list[tuple[int, Progress]]] = {}
+        self.by_doc: dict[tuple[str, str], list[tuple[int, Progress]]] = {}
+        for i, p in enumerate(progress):
+            if p.unit == COMPLETION_UNIT or p.year is None:
+                continue
+            k = _key(p)
+            self.by_region.setdefault((k, p.region), []).append((i, p))
+            self.by_doc.setdefault((k, p.doc), []).append((i, p))
+
+    def candidates(self, c: Commitment) -> list[Progress]:
+        k = _key(c)
+        out = self.by_region.get((k, c.region), [])
+        # the same document: a regionless record pairs with any region there
+        extra = [ip for ip in self.by_doc.get((k, c.doc), ()) if (ip[1].region is None) != (c.region is None)]
+        if extra:
+            out = sorted(out + extra, key=lambda ip: ip[0])  # input order, as before
+        return [p for _, p in out]
+
+
+def _min_shared(n: int) -> int:
+    """Fewest of n bigrams a sentence must share with a name for _completion_matches (>= 0.8)."""
+    return next(k for k in range(n + 1) if k / n >= 0.8)
+
+
+class _StatementIndex:
+    """Completion statements by region and by the bigrams of their (normalised) sentence.
+
+    _completion_matches accepts a sentence only when it carries the commitment's indicator
+    id, contains one of its catalogue names or its core name, or shares >= 80% of the core
+    name's bigrams; each of these implies the sentence contains at least one of a few
+    rare bigrams of the commitment's names, so the posting lists of those bigrams hold
+    every statement that can match (a superset, filtered by _completion_matches itself).
+    """
+
+    def __init__(self, statements: Iterable[Progress]):
+        self.items: list[Progress] = []
+        self.by_iid: dict[tuple[str | None, str], list[int]] = {}
+        self.postings: dict[tuple[str | None, str], list[int]] = {}
+        self._memo: dict[tuple, list[Progress]] = {}
+        for p in statements:
+            i = len(self.items)
+            self.items.append(p)
+            if p.indicator_id:
+                self.by_iid.setdefault((p.region, p.indicator_id), []).append(i)
+            for g in _bigrams(norm_indicator(p.quote)):
+                self.postings.setdefault((p.region, g), []).append(i)
+
+    def _rarest(self, region: str | None, grams: Iterable[str], n: int) -> list[int]:
+        lists = sorted((self.postings.get((region, g), ()) for g in grams), key=len)[:n]
+        return [i for lst in lists for i in lst]
+
+    def candidates(self, c: Commitment) -> list[Progress]:
+        if not self.items:
+            return []
+        # commitments restated across documents (a plan, its 实施方案, a report's 2025年目标
+        # column) share their names and region: look them up once
+        key = (c.region, c.indicator_id, _core_names(c))
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._candidates(c)
+        return hit
+
+    def _candidates(self, c: Commitment) -> list[Progress]:
+        r = c.region  # statements of another region never match (same_jurisdiction, not the same document)
+        idx: set[int] = set()
+        if c.indicator_id:
+            idx.update(self.by_iid.get((r, c.indicator_id), ()))
+            for t in catalogue_terms(c.indicator_id):
+                if len(t) >= 3:
+                    idx.update(self._rarest(r, _bigrams(t), 1))
+        for core in _core_names(c):
+            grams = _bigrams(core)
+            if grams:
+                idx.update(self._rarest(r, grams, 1))
+            if len(grams) >= 3:
+                idx.update(self._rarest(r, grams, len(grams) - _min_shared(len(grams)) + 1))
+        return [self.items[i] for i in sorted(idx)]
+
+
 def history_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) -> list[Link]:
     """Figures of the same indicator and jurisdiction from before a commitment's baseline year.
 
@@ -274,15 +373,15 @@ def history_links(commitments: Iterable[Commitment], progress: Iterable[Progress
     2021's figure), but they are the indicator's trend: projection uses them
     (公办园在园幼儿占比 45.0% in 2023, +0.9/yr since 2020 → 45.9% in 2024).
     """
-    buckets: dict[str, list[Progress]] = {}
-    for p in progress:
-        if p.unit != COMPLETION_UNIT and p.year is not None:
-            buckets.setdefault(_key(p), []).append(p)
+    return _history_links(commitments, _FigureIndex(progress))
+
+
+def _history_links(commitments: Iterable[Commitment], figures: _FigureIndex) -> list[Link]:
     out = []
     for c in commitments:
         if c.baseline is None or c.baseline.year is None:
             continue
-        for p in buckets.get(_key(c), ()):
+        for p in figures.candidates(c):
             if p.year < c.baseline.year:  # type: ignore[operator]
                 why = link_reason(c, p, horizon=False)
                 if why:
@@ -291,19 +390,30 @@ def history_links(commitments: Iterable[Commitment], progress: Iterable[Progress
 
 
 def auto_links(commitments: Iterable[Commitment], progress: Iterable[Progress]) -> list[Link]:
-    """Every automatic link.  Figures are bucketed by indicator first (a figure can only
-    link to a commitment with the same id, or the same name when uncatalogued), so the
-    cost grows with the number of records, not with their product."""
-    buckets: dict[str, list[Progress]] = {}
-    statements: list[Progress] = []
-    for p in progress:
-        if p.unit == COMPLETION_UNIT:
-            statements.append(p)
-        else:
-            buckets.setdefault(_key(p), []).append(p)
+    """Every automatic link.
+
+    Figures are looked up by (indicator, region) and statements by region and name
+    bigrams (see the index classes), and only those candidates go through link_reason:
+    the cost grows with the number of records and of plausible pairs, not with
+    commitments × records (45k records took minutes pair by pair)."""
+    return _auto_links(commitments, list(progress), None)
+
+
+def link_all(commitments: list[Commitment], progress: list[Progress]) -> tuple[list[Link], list[Link]]:
+    """(auto_links, history_links) over one shared index of the figures."""
+    figures = _FigureIndex(progress)
+    return _auto_links(commitments, progress, figures), _history_links(commitments, figures)
+
+
+def _auto_links(commitments: Iterable[Commitment], progress: list[Progress], figures: _FigureIndex | None) -> list[Link]:
+    figures = figures or _FigureIndex(progress)
+    statements = _StatementIndex(p for p in progress if p.unit == COMPLETION_UNIT)
     out: list[Link] = []
     for c in commitments:
-        for p in [*buckets.get(_key(c), ()), *statements]:
+        cands = figures.candidates(c)
+        if accepts_statements(c):
+            cands += statements.candidates(c)
+        for p in cands:
             why = link_reason(c, p)
             if why:
                 out.append(Link(c.id, p.id, "auto", why))
@@ -371,32 +481,48 @@ def _completion_matches(c: Commitment, p: Progress) -> bool:
             return True
         if any(len(t) >= 3 and t in sentence for t in catalogue_terms(c.indicator_id)):
             return True
-    core = core_terms(c.indicator)
-    if c.target is not None and c.target.value is not None and abs(c.target.value) < 1e-9:
-        # 大班额比例 0 is 消除大班额: the measure word is not in the sentence that says so
-        for w in lexicon().get("measure_words") or ():
-            if core.endswith(w) and len(core) - len(w) >= 3:
-                core = core[: -len(w)]
-                break
-    if len(core) < 3:
+    cores = _core_names(c)
+    if not cores:
         return False
+    core = cores[0]
     if core in sentence:
         return True
     grams = _bigrams(core)
     return len(grams) >= 3 and len(grams & _bigrams(sentence)) / len(grams) >= 0.8
 
 
+def _core_names(c: Commitment) -> tuple[str, ...]:
+    """The name a statement must carry to report on `c` (empty: too short to judge)."""
+    zero = c.target is not None and c.target.value is not None and abs(c.target.value) < 1e-9
+    return _core_name(c.indicator, zero)
+
+
+@lru_cache(maxsize=65536)
+def _core_name(indicator: str, zero_target: bool) -> tuple[str, ...]:
+    core = core_terms(indicator)
+    if zero_target:
+        # 大班额比例 0 is 消除大班额: the measure word is not in the sentence that says so
+        for w in lexicon().get("measure_words") or ():
+            if core.endswith(w) and len(core) - len(w) >= 3:
+                core = core[: -len(w)]
+                break
+    return (core,) if len(core) >= 3 else ()
+
+
+@lru_cache(maxsize=1)
+def _word_groups() -> tuple[tuple[re.Pattern[str], float | None], ...]:
+    """One alternation per group of completion.yaml: every report sentence is classified,
+    so one regex search per group instead of one `in` per word."""
+    lx = lexicon()
+    return tuple((re.compile("|".join(map(re.escape, sorted(lx[g], key=len, reverse=True)))), v)
+                 for g, v in (("failed", 0.0), ("planned", None), ("completed", 1.0), ("in_progress", 0.5)) if lx.get(g))
+
+
 def classify_sentence(sentence: str) -> float | None:
     """1 completed, 0 failed, 0.5 in progress, None: not a statement of progress."""
-    lx = lexicon()
-    if any(w in sentence for w in lx["failed"]):
-        return 0.0
-    if any(w in sentence for w in lx["planned"]):
-        return None
-    if any(w in sentence for w in lx["completed"]):
-        return 1.0
-    if any(w in sentence for w in lx["in_progress"]):
-        return 0.5
+    for rx, value in _word_groups():
+        if rx.search(sentence):
+            return value
     return None
 
 

@@ -21,7 +21,7 @@ from policytrack.models import Commitment, Progress
 
 from . import decisions as D
 from . import imports as I
-from .link import Link, auto_links, completion_statements, history_links, refine_region, resolve_indicator
+from .link import Link, completion_statements, link_all, refine_region, resolve_indicator
 from .status import COMPLETION_UNIT, Evidence, TrackResult, evaluate
 from .tables import connect
 
@@ -142,9 +142,10 @@ def build_snapshot(commitments: list[Commitment], progress: list[Progress], docs
         dp, dc = docs.get(p.doc), docs.get(c.doc)
         return not (dp and dc and dp.date and dc.date and dp.date < dc.date)
 
-    auto = [l for l in auto_links(commitments, progress) if after_promise(l)]
+    auto, history = link_all(commitments, progress)
+    auto = [l for l in auto if after_promise(l)]
     links = D.apply(auto, decisions or [], commitments, progress, doc_names=names)
-    return Snapshot(commitments, progress, docs, links, sources or {}, history_links(commitments, progress))
+    return Snapshot(commitments, progress, docs, links, sources or {}, history)
 
 
 def _with_region(p: Progress, text: str, doc_region: str | None, regions: set[str]) -> Progress:
