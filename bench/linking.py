@@ -3,7 +3,8 @@
     python3 bench/linking.py            # both sources below, whichever are available
     python3 bench/linking.py --source gold
     python3 bench/linking.py -v         # name every missed and wrong pair
-    python3 bench/linking.py --scale    # also time auto_links against examining every pair
+    python3 bench/linking.py --scale    # also time auto_links against round 1's linking
+    python3 bench/linking.py --scale --db STORE   # and Tracker.snapshot() on a real store
 
 Sources of records:
 * gold     the hand-checked records of ../shared/gold for the seed documents
@@ -128,28 +129,108 @@ def run(source: str, verbose: bool) -> bool:
     return s.precision >= 0.95 and s.recall >= 0.90
 
 
-def scale(n_c: int = 2000, n_p: int = 10000, n_names: int = 200) -> None:
-    """auto_links on synthetic records vs examining every pair (the naive product), same process."""
+def _previous_links(cs: list[Commitment], ps: list[Progress]) -> int:
+    """The linking of round 1, kept as the baseline: figures bucketed by indicator only,
+    and every completion statement examined for every commitment."""
+    from policytrack.track.link import _key, link_reason
+    from policytrack.track.status import COMPLETION_UNIT
+
+    buckets: dict[str, list[Progress]] = {}
+    statements: list[Progress] = []
+    for p in ps:
+        (statements if p.unit == COMPLETION_UNIT else buckets.setdefault(_key(p), [])).append(p)
+    return sum(1 for c in cs for p in [*buckets.get(_key(c), ()), *statements] if link_reason(c, p))
+
+
+def synthetic(n_c: int, n_p: int, n_s: int, n_names: int = 200, seed: int = 1):
+    """Commitments, figures and completion statements spread over 16 regions and n_names
+    indicators, half of the commitments qualitative (they examine statements)."""
     import random
+
+    rnd = random.Random(seed)
+    regions = [f"县{i}" for i in range(16)]
+    names = [f"指标{i}覆盖率" for i in range(n_names)]
+    works = [f"第{i}号工程建设" for i in range(n_names)]
+    cs = []
+    for i in range(n_c):
+        if i % 2:
+            cs.append(Commitment(doc=f"d{i % 20}", quote="q", start=i, end=i + 1, region=rnd.choice(regions),
+                                 indicator=rnd.choice(names), kind="quantitative",
+                                 target=Target(value=90.0, unit="%", op=">="), deadline="2025"))
+        else:
+            w = rnd.choice(works)
+            cs.append(Commitment(doc=f"d{i % 20}", quote=f"完成{w}", start=i, end=i + 1, region=rnd.choice(regions),
+                                 indicator=w, kind="qualitative", deadline="2024"))
+    ps = [Progress(doc=f"r{i % 50}", quote="q", start=i, end=i + 1, region=rnd.choice(regions), indicator=rnd.choice(names),
+                   value=80.0, unit="%", year=2022) for i in range(n_p)]
+    ps += completion_statements_synthetic(rnd, regions, works, n_s)
+    return [assign_id(c) for c in cs], [assign_id(p) for p in ps]  # type: ignore[misc]
+
+
+def completion_statements_synthetic(rnd, regions, works, n_s: int) -> list[Progress]:
+    from policytrack.track.status import COMPLETION_UNIT
+
+    out = []
+    for i in range(n_s):
+        q = f"{rnd.choice(works)}已全部完成并投入使用。"
+        out.append(Progress(doc=f"s{i % 50}", quote=q, start=i, end=i + len(q), region=rnd.choice(regions),
+                            indicator=q[:40], value=1.0, unit=COMPLETION_UNIT, year=2023))
+    return out
+
+
+def scale(sizes=((2000, 10000, 1000), (4000, 20000, 2000), (8000, 40000, 4000))) -> None:
+    """auto_links on synthetic records at growing sizes vs round 1's linking, same process."""
     import time
 
-    from policytrack.track.link import link_reason
+    for n_c, n_p, n_s in sizes:
+        # more documents bring more indicators and places: names grow with the records, so the
+        # number of true links grows linearly too and the timing shows the linker's own growth
+        cs, ps = synthetic(n_c, n_p, n_s, n_names=n_c // 10)
+        t = time.perf_counter()
+        links = auto_links(cs, ps)
+        fast = time.perf_counter() - t
+        sample = cs[: max(1, n_c // 50)]  # round 1's linking on 2% of the commitments, scaled up
+        t = time.perf_counter()
+        naive = _previous_links(sample, ps)
+        slow = (time.perf_counter() - t) * (n_c / len(sample))
+        check = sum(1 for l in links if l.commitment_id in {c.id for c in sample})
+        print(f"[scale] {n_c} commitments x {n_p} figures + {n_s} statements: auto_links {fast:.2f}s "
+              f"({len(links)} links, {1e6 * fast / (n_c + n_p + n_s):.0f} us/record); round-1 linking (estimated) "
+              f"{slow:.1f}s; ratio {slow / max(fast, 1e-9):.0f}x  (sample links {naive} = {check})")
 
-    rnd = random.Random(1)
-    names = [f"指标{i}覆盖率" for i in range(n_names)]
-    cs = [assign_id(Commitment(doc=f"d{i % 20}", quote="q", start=i, end=i + 1, region="青禾县", indicator=rnd.choice(names), kind="quantitative",
-                               target=Target(value=90.0, unit="%", op=">="), deadline="2025")) for i in range(n_c)]
-    ps = [assign_id(Progress(doc=f"r{i % 50}", quote="q", start=i, end=i + 1, region="青禾县", indicator=rnd.choice(names),
-                             value=80.0, unit="%", year=2022)) for i in range(n_p)]
+
+def scale_db(db: Path) -> None:
+    """Tracker(db).snapshot() on a real store (e.g. one kept by bench/search.py --keep),
+    with round 1's linking timed on a sample of the same records."""
+    import time
+
+    from policytrack.track import tracker as T
+
+    seen: dict = {}
+    real = T.build_snapshot
+
+    def spy(cs, ps, *a, **k):  # keep the records the snapshot links
+        seen.update(cs=cs, ps=ps)
+        return real(cs, ps, *a, **k)
+
+    T.build_snapshot = spy
+    try:
+        t = time.perf_counter()
+        snap = T.Tracker(db).snapshot()
+        dt = time.perf_counter() - t
+    finally:
+        T.build_snapshot = real
+    cs, ps = seen["cs"], seen["ps"]
+    sample = cs[: max(1, len(cs) // 100)]
     t = time.perf_counter()
-    links = auto_links(cs, ps)
+    _previous_links(sample, ps)
+    slow = (time.perf_counter() - t) * (len(cs) / len(sample))
+    t = time.perf_counter()
+    auto_links(cs, ps)
     fast = time.perf_counter() - t
-    sample = cs[: max(1, n_c // 100)]  # the naive product on 1% of the commitments, scaled up
-    t = time.perf_counter()
-    naive = sum(1 for c in sample for p in ps if link_reason(c, p))
-    slow = (time.perf_counter() - t) * (n_c / len(sample))
-    print(f"[scale] {n_c} commitments x {n_p} figures: auto_links {fast:.2f}s ({len(links)} links); "
-          f"every pair (estimated) {slow:.1f}s; ratio {slow / max(fast, 1e-9):.0f}x  (sample links {naive})")
+    print(f"[scale-db] {db}: {len(cs)} commitments, {len(ps)} figures/statements, {len(snap.links)} links; "
+          f"snapshot {dt:.2f}s; auto_links {fast:.2f}s vs round-1 linking (estimated) {slow:.1f}s; "
+          f"ratio {slow / max(fast, 1e-9):.0f}x")
 
 
 def main() -> int:
@@ -157,9 +238,12 @@ def main() -> int:
     ap.add_argument("--source", choices=["gold", "extract", "all"], default="all")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--scale", action="store_true", help="also time auto_links on synthetic records")
+    ap.add_argument("--db", type=Path, help="with --scale: also time Tracker.snapshot() on this store")
     a = ap.parse_args()
     if a.scale:
         scale()
+        if a.db:
+            scale_db(a.db)
     if not SHARED.is_dir():
         print(f"{SHARED}: shared seeds absent; nothing to measure", file=sys.stderr)
         return 2
