@@ -15,7 +15,7 @@ from policytrack.models import Commitment, Progress
 LIST_COLUMNS = (
     "id", "source_path", "file_name", "format", "file_sha256", "file_size", "title", "notice_title", "issuer",
     "date", "doc_number", "index_no", "region", "admin_level", "doc_type", "report_year", "source", "pages",
-    "meta", "version", "status", "superseded_by", "n_commitments", "n_progress", "ingested_at",
+    "meta", "version", "status", "superseded_by", "n_commitments", "n_progress", "ingested_at", "extract_version",
 )
 DOC_FILTERS = ("region", "doc_type", "issuer", "admin_level", "format", "report_year", "source_path")
 _JSON_COLS = ("meta", "outline", "tables")
