@@ -175,6 +175,11 @@ class WorkerLimits:
     cpu_seconds: int = 120
     start_method: str = "fork"
 
+    @property
+    def wall_seconds(self) -> float:
+        """A worker with no result by then is killed: CPU time cannot end a worker that waits."""
+        return self.cpu_seconds * 2 + 30
+
 
 RESOURCE_LIMIT = "over the worker's resource limit"
 
@@ -275,7 +280,9 @@ def _prepare_limited(limits: WorkerLimits, path: str, overrides: dict[str, Any] 
     used = resource.getrusage(resource.RUSAGE_SELF)
     soft = int(used.ru_utime + used.ru_stime) + limits.cpu_seconds
     resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
-    status, payload = prepare_file(path, overrides, max_bytes, db_path)
+    # no SQLite peek here: a worker forked from a threaded caller (the server) can inherit
+    # SQLite's mutex held by another thread and wait forever; the store decides "unchanged"
+    status, payload = prepare_file(path, overrides, max_bytes, None)
     if status == "failed" and "out of memory" in str(payload):  # MemoryError under RLIMIT_AS, caught by a parser
         payload = f"{payload} ({RESOURCE_LIMIT}: {limits.memory_mb} MB)"
     return status, payload
@@ -367,7 +374,12 @@ def _run_pool(files: list[Path], overrides: dict[str, Any], max_bytes: int | Non
                 inflight[pool.submit(job, str(files[i]), overrides, max_bytes, db_path)] = (i, attempt)
                 if attempt > 1:
                     break
-            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            finished, _ = wait(list(inflight), timeout=limits.wall_seconds if limits else None,
+                               return_when=FIRST_COMPLETED)
+            if not finished:  # a stuck worker: kill the pool's processes, the futures then break
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.kill()
+                continue
             broken = False
             for fut in finished:
                 i, attempt = inflight.pop(fut)
