@@ -8,7 +8,7 @@ errors, and the server's peak resident memory (VmHWM).  On the shared 2-core
 machine the clients and the server compete for the same cores, so the figures
 are a floor.
 
-    python3 bench/load.py [--duration 30] [--clients 8] [--upload-share 0.1]
+    python3 bench/load.py [--duration 30] [--clients 8] [--upload-share 0.1] [--workers 1]
     python3 bench/load.py --linearity      # extractor time vs input size
 
 Figures go to stdout; docs/RELIABILITY.md records one run.
@@ -39,14 +39,11 @@ QUERIES = [
     ("/search", {"q": "新建 幼儿园 所"}), ("/commitments", {"size": 20}), ("/documents", {}),
 ]
 TOKEN = "load-token"
+# as `policytrack serve --workers N` runs it: the app factory, settings from the environment
 SERVER = """
 import sys, uvicorn
-from pathlib import Path
-from policytrack.api.app import create_app
-from policytrack.api.security import ApiSettings
-from policytrack.config import get_settings
-app = create_app(get_settings(Path(sys.argv[1])), ApiSettings(token=sys.argv[3]))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+uvicorn.run("policytrack.api.app:create_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]),
+            workers=int(sys.argv[2]), log_level="warning", access_log=False)
 """
 
 
@@ -65,17 +62,49 @@ def _upload_body(i: int) -> tuple[str, bytes]:
     return f"学区{i:05d}.txt", text.encode("utf-8")
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _tree(pid: int) -> list[int]:
+    """The server and its descendants (uvicorn workers, upload workers alive right now)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for t in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (t / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _status_mb(pid: int, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return float("nan")
+    return 0.0
 
 
-def load(duration: float, clients: int, upload_share: float) -> None:
+def _peak_rss_mb(pid: int) -> float:
+    """Sum of peak RSS over the server's processes (an upper bound: shared pages count per process)."""
+    return sum(_status_mb(p, "VmHWM") for p in _tree(pid))
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the server's processes, including reaped upload workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in _tree(pid):
+        try:
+            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in f[11:15]) / tick  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def load(duration: float, clients: int, upload_share: float, workers: int = 1) -> None:
     import httpx
 
     from policytrack.ingest.pipeline import ingest_paths
@@ -89,7 +118,9 @@ def load(duration: float, clients: int, upload_share: float) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(data), str(port), TOKEN], cwd=REPO, start_new_session=True)
+    env = {**os.environ, "POLICYTRACK_DATA": str(data), "POLICYTRACK_API_TOKEN": TOKEN}
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(workers)], cwd=REPO, env=env,
+                            start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -99,12 +130,14 @@ def load(duration: float, clients: int, upload_share: float) -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         idle_mb = _peak_rss_mb(proc.pid)
-        # warm-up outside the measured window: the first search loads jieba, the first upload the extractor
-        name, body = _upload_body(10**8)
-        httpx.post(base + "/documents", files={"files": (name, body, "text/plain")}, timeout=300,
-                   headers={"Authorization": f"Bearer {TOKEN}"})
-        for path, params in QUERIES:
-            httpx.get(base + path, params=params, timeout=300)
+        # warm-up outside the measured window: the first search loads jieba, the first upload the
+        # extractor; with several uvicorn workers each needs its own, so warm each a few times
+        for k in range(2 * workers):
+            name, body = _upload_body(10**8 + k)
+            httpx.post(base + "/documents", files={"files": (name, body, "text/plain")}, timeout=300,
+                       headers={"Authorization": f"Bearer {TOKEN}"})
+            for path, params in QUERIES:
+                httpx.get(base + path, params=params, timeout=300)
         warm_mb = _peak_rss_mb(proc.pid)
         lat: dict[str, list[float]] = {"search": [], "browse": [], "upload": []}
         errors: list[str] = []
@@ -136,22 +169,31 @@ def load(duration: float, clients: int, upload_share: float) -> None:
                             errors.append(f"{kind} {r.status_code} {r.text[:120]}")
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        load_before = os.getloadavg()
+        cpu_server0, cpu_self0 = _cpu_s(proc.pid), time.process_time()
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        cpu_server, cpu_self = _cpu_s(proc.pid) - cpu_server0, time.process_time() - cpu_self0
+        load_after = os.getloadavg()
         peak = _peak_rss_mb(proc.pid)
         all_lat = [x for xs in lat.values() for x in xs]
-        print(f"load: {clients} clients for {wall:.1f} s on {os.cpu_count()} cores, upload share {upload_share:.0%}")
+        print(f"load: {clients} clients for {wall:.1f} s on {os.cpu_count()} cores, upload share {upload_share:.0%}, "
+              f"uvicorn workers {workers}")
+        print(f"  machine load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} (shared machine)")
+        print(f"  CPU: server {cpu_server:.1f} s ({cpu_server / wall:.0%} of one core), clients {cpu_self:.1f} s; "
+              f"server CPU per request {cpu_server / max(1, len(all_lat)) * 1000:.1f} ms")
         print(f"  requests: {len(all_lat)}  sustained: {len(all_lat) / wall:.1f} req/s  errors: {len(errors)}")
         print(f"  all     p50 {_pct(all_lat, 50) * 1000:7.1f} ms  p95 {_pct(all_lat, 95) * 1000:7.1f} ms  p99 {_pct(all_lat, 99) * 1000:7.1f} ms")
         for kind, xs in lat.items():
             if xs:
                 print(f"  {kind:7} n={len(xs):5d}  p50 {_pct(xs, 50) * 1000:7.1f} ms  p95 {_pct(xs, 95) * 1000:7.1f} ms  "
                       f"mean {statistics.fmean(xs) * 1000:7.1f} ms")
-        print(f"  server memory: idle {idle_mb:.0f} MB, after warm-up {warm_mb:.0f} MB, peak {peak:.0f} MB (VmHWM)")
+        print(f"  server memory: idle {idle_mb:.0f} MB, after warm-up {warm_mb:.0f} MB, peak {peak:.0f} MB "
+              f"(VmHWM summed over its processes)")
         for e in errors[:5]:
             print(f"  error: {e}")
     finally:
@@ -206,12 +248,13 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=30.0)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--upload-share", type=float, default=0.10)
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (as `serve --workers`)")
     ap.add_argument("--linearity", action="store_true", help="measure extractor time vs input size instead")
     a = ap.parse_args()
     if a.linearity:
         linearity()
     else:
-        load(a.duration, a.clients, a.upload_share)
+        load(a.duration, a.clients, a.upload_share, a.workers)
     return 0
 
 

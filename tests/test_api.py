@@ -577,11 +577,13 @@ def test_link_decisions_change_tracking(corpus_client, tmp_path):
     after = c.get(f"/commitments/{cid}", params={"as_of": "2026-12-31"}).json()
     assert {l["origin"] for l in after["links"]} == {"rejected"}
     assert after["track"]["status"] == "no_data" and after["track"]["latest_value"] is None
-    # confirm one back: it counts again
-    r = c.post(f"/commitments/{cid}/links", headers=_auth(), json={"action": "confirm", "progress_id": auto[0]["progress"]["id"]})
+    # confirm the figure that was the latest back: it counts again (a figure from before the
+    # baseline would only feed the trend, so it is not the one to pick)
+    latest = next(l for l in auto if l["progress"]["value"] == before["track"]["latest_value"])
+    r = c.post(f"/commitments/{cid}/links", headers=_auth(), json={"action": "confirm", "progress_id": latest["progress"]["id"]})
     assert r.status_code == 200
     again = c.get(f"/commitments/{cid}", params={"as_of": "2026-12-31"}).json()
-    assert again["track"]["latest_value"] == auto[0]["progress"]["value"]
+    assert again["track"]["latest_value"] == latest["progress"]["value"]
     assert "confirmed" in {l["origin"] for l in again["links"]}
     # the export carries the decisions
     links = [json.loads(x) for x in c.get("/export", params={"format": "jsonl"}).text.splitlines()]

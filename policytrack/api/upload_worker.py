@@ -27,22 +27,26 @@ _warmed = False
 
 
 def warm() -> None:
-    """Load the parsers, the segmenter's dictionary and the extraction pipeline in the server
-    once, before the first fork: every worker then inherits them (copy-on-write) instead of
-    importing numpy and spaCy under its memory limit, which cost ~3 s per upload."""
+    """Run the workers' own code path (`prepare_file`) once in the server, on small .txt and
+    .html samples, before the first fork: every worker then inherits the parsers, the
+    region and lexicon tables, compiled patterns, jieba's dictionary and the extraction
+    pipeline (copy-on-write) instead of loading them again under its memory limit; a
+    profile under bench/load.py showed each upload worker spending ~2 s re-reading
+    regions.yaml before this."""
     global _warmed
     with _warm_lock:
         if _warmed:
             return
-        try:
-            import policytrack.ingest  # noqa: F401
-            import policytrack.store.write  # noqa: F401
-            from policytrack.extract import extract_text
-            from policytrack.lexicons.segment import index_tokens
+        import tempfile
+        from pathlib import Path
 
-            sample = "到2025年，学前三年毛入园率达到95%以上。（责任单位：县教育局）"
-            index_tokens(sample)
-            extract_text(sample, None, doc="warm")
-        except Exception:  # noqa: BLE001 - the upload itself will report what is missing
-            pass
+        from policytrack.ingest.pipeline import prepare_file
+
+        sample = "青禾县教育工作计划\n到2025年，全县学前三年毛入园率达到95%以上。（责任单位：县教育局）\n青禾县人民政府\n2021年3月15日\n"
+        with tempfile.TemporaryDirectory(prefix="policytrack-warm-") as tmp:
+            for name, text in (("warm.txt", sample),
+                               ("warm.html", f"<html><head><meta charset='utf-8'><title>计划</title></head><body><p>{sample}</p></body></html>")):
+                f = Path(tmp) / name
+                f.write_text(text, encoding="utf-8")
+                prepare_file(str(f), None, None, None)  # never raises; a failure shows on the real upload
         _warmed = True
