@@ -109,6 +109,40 @@ def refine_region(p: Progress, text: str, doc_region: str | None, known_regions:
     return best[1] if best else p.region
 
 
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def inherit_names(progress: list[Progress], text: str) -> list[Progress]:
+    """Give an elliptical running total the name of the figure it sums.
+
+    '2023年新增义务教育学位1080个，两年累计新增学位2280个': the total's own name drops the
+    qualifier the sentence already gave, so it would never match the 新增义务教育学位 target
+    it reports on (nor should it count for 新增公办学位).  A total (累计…) takes the name of the
+    figure just before it in the same sentence when that figure has the same catalogue id
+    and its name contains the total's words in order.  `progress` are one document's figures.
+    """
+    cum_words = tuple(lexicon().get("cumulative_words") or ())
+    period = tuple(lexicon().get("period_words") or ())
+    figs = sorted((p for p in progress if p.unit != COMPLETION_UNIT), key=lambda p: p.start)
+    renamed: dict[str, str] = {}
+    for i, p in enumerate(figs):
+        if not p.indicator_id or not any(w in p.indicator for w in cum_words):
+            continue
+        core = name_core(p.indicator)
+        for w in period:
+            core = core.replace(w, "")
+        for q in reversed(figs[:i]):
+            if q.end > p.start or _SENT_START.search(text[q.end : p.start]) or q.indicator_id != p.indicator_id:
+                break
+            qcore = name_core(q.indicator)
+            if core and qcore != core and _subsequence(core, qcore):
+                renamed[p.id] = q.indicator
+            break
+    return [p.model_copy(update={"indicator": renamed[p.id]}) if p.id in renamed else p for p in progress]
+
+
 def resolve_indicator(r: Commitment | Progress) -> Commitment | Progress:
     """Give a record the catalogue id its own quote names, when extraction left it unresolved.
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+import dataclasses
 from functools import lru_cache
 
 from policytrack.models import Commitment, Progress
@@ -278,15 +279,27 @@ def evaluate(
         if len(distinct) > 1:
             res.conflict = True
             res.conflicts.append(pool)
-        # the less favourable figure: an auditor should see the worse case
+        # the less favourable figure: an auditor should see the worse case; among equal
+        # values the first published source (a report before the inspection repeating it)
+        pool = sorted(pool, key=lambda e: (e.published or date.max, e.progress.doc, e.progress.start))
         chosen[y] = min(pool, key=lambda e: e.progress.value) if dirn == "higher" else max(pool, key=lambda e: e.progress.value)
     dated = sorted((y for y in chosen if y is not None))
+    totals: dict[int, str] = {}  # year → how its running total was obtained (cumulative targets)
+    window_start: int | None = None
+    if dated and end is not None and is_cumulative_target(c, unit):
+        window_start = _first_report_year(c, issued) or dated[0]
+        summed, totals = _running_totals(chosen, window_start, unit)
+        if totals:  # else every figure predates the window: judged as reported
+            chosen, dated = summed, sorted(totals)
     latest = chosen[dated[-1]] if dated else chosen[None]
     res.latest = latest
     res.latest_value = latest.progress.value
     res.latest_year = latest.progress.year
     res.gap_unit = X.gap_unit(unit)
-    lat = f"{_year(latest)}实际{X.fmt_value(latest.progress.value, latest.progress.unit or unit)}{_cite(latest)}"
+    if totals:
+        lat = totals[dated[-1]]
+    else:
+        lat = f"{_year(latest)}实际{X.fmt_value(latest.progress.value, latest.progress.unit or unit)}{_cite(latest)}"
     conflict_txt = ""
     if res.conflict:
         conflict_txt = "；数据冲突：" + "；".join(
@@ -326,7 +339,12 @@ def evaluate(
         return res
 
     points = [(y, e.progress.value) for y, e in chosen.items() if y is not None]
-    if c.baseline is not None and c.baseline.year is not None and c.baseline.year not in chosen:
+    if totals and window_start is not None:
+        # a running total starts from nothing the year before its window; its trend is
+        # the yearly increment, and the plan's baseline or older figures are no part of it
+        points = [(window_start - 1, 0.0), *((y, chosen[y].progress.value) for y in dated)]
+        history = None
+    elif c.baseline is not None and c.baseline.year is not None and c.baseline.year not in chosen:
         points.append((c.baseline.year, c.baseline.value))
     past: dict[int, float] = {}
     for e in _without_starting_points([h for h in history or () if h.is_figure and _available(h, as_of)]):
@@ -376,6 +394,43 @@ def _cumulative_words() -> tuple[str, ...]:
     from policytrack.lexicons import load_yaml
 
     return tuple(load_yaml("completion.yaml").get("cumulative_words") or ())
+
+
+def is_cumulative_target(c: Commitment, unit: str) -> bool:
+    """新增义务教育学位2800个以上 (by a date): a total over the plan's period, not a level."""
+    from policytrack.lexicons import load_yaml
+
+    lx = load_yaml("completion.yaml")
+    if c.target is None or c.target.value is None or c.target.value <= 0 or c.target.op not in (">=", "=", ">"):
+        return False
+    if unit.strip() in ("%", "％", "‰", "百分点") or is_recurring(c) or is_standing(c):
+        return False
+    if any(w in c.indicator or w in c.quote for w in lx.get("per_head_words") or ()):
+        return False
+    return any(w in c.indicator for w in lx.get("cumulative_target_words") or ())
+
+
+def _running_totals(chosen: dict, start: int, unit: str) -> tuple[dict, dict[int, str]]:
+    """Year → the period's running total from `start`: a reported 累计 figure when there is
+    one, else the sum of the yearly figures (an explanation citing each part)."""
+    out: dict = {}
+    texts: dict[int, str] = {}
+    total, parts, first = 0.0, [], start
+    for y in sorted(y for y in chosen if y is not None and y >= start):
+        e = chosen[y]
+        v = e.progress.value
+        fig = f"{X.fmt_value(v, e.progress.unit or unit)}{_cite(e)}"
+        if any(w in e.progress.quote for w in _cumulative_words()):
+            total, parts = v, []
+            texts[y] = f"截至{y}年累计{fig}"
+        else:
+            total += v
+            parts.append(f"{y}年{fig}")
+            span = f"{first}—{y}年" if y > first else f"{y}年"
+            texts[y] = (f"{span}累计{X.fmt_value(total, e.progress.unit or unit)}（{'、'.join(parts)}）"
+                        if len(parts) > 1 or y > first else f"{y}年实际{fig}")
+        out[y] = dataclasses.replace(e, progress=e.progress.model_copy(update={"value": total})) if total != v else e
+    return out, texts
 
 
 def is_recurring(c: Commitment) -> bool:

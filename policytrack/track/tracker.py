@@ -21,7 +21,7 @@ from policytrack.models import Commitment, Progress
 
 from . import decisions as D
 from . import imports as I
-from .link import Link, completion_statements, link_all, refine_region, resolve_indicator
+from .link import Link, completion_statements, inherit_names, link_all, refine_region, resolve_indicator
 from .status import COMPLETION_UNIT, Evidence, TrackResult, evaluate
 from .tables import connect
 
@@ -223,6 +223,10 @@ class Tracker:
         regions = {d.region for d in docs.values() if d.region} | {c.region for c in commitments if c.region}
         progress = [_with_region(p, texts.get(p.doc, ""), docs[p.doc].region if p.doc in docs else None, regions)
                     for p in progress]
+        by_doc: dict[str, list[Progress]] = {}
+        for p in progress:
+            by_doc.setdefault(p.doc, []).append(p)
+        progress = [q for doc, ps in by_doc.items() for q in inherit_names(ps, texts.get(doc, ""))]
         sources: dict[str, str] = {}
         for p, src in I.load(self.conn):
             progress.append(p)
