@@ -9,6 +9,7 @@ not just the record.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from policytrack.models import Baseline, Commitment, Progress, Target, assign_id, record_id
 
@@ -23,18 +24,23 @@ def _para_start(text: str, offset: int) -> int:
 _SENT_SPLIT = re.compile(r"[。；;！!？?]")
 
 
+@lru_cache(maxsize=4096)
+def _subject_of(part: str) -> tuple[str, ...]:
+    from .departments import subject_departments
+
+    return tuple(subject_departments(part))
+
+
 def _paragraph_subject(text: str, para_start: int, sent_start: int) -> list[str]:
     """The body an earlier sentence of the paragraph names as its subject (今年，市教育局将…。
     其中，计划新改扩建中小学28所…): it acts for the sentences after it until another does."""
-    from .departments import subject_departments
-
     if sent_start - para_start > 600:
         para_start = sent_start - 600  # run-on text: only the nearby sentences
     parts = [x for x in _SENT_SPLIT.split(text[para_start:sent_start]) if x.strip()]
     for part in reversed(parts[-4:]):
-        deps = subject_departments(part.strip())
+        deps = _subject_of(part.strip())
         if deps:
-            return deps
+            return list(deps)
     return []
 
 

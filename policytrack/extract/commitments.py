@@ -68,17 +68,21 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
     for w in c.get("cue_false_friends", []):
         if w in prefix:
             prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
-    strong_at = max((prefix.rfind(w) for w in c["strong_target_cues"]), default=-1)
-    if strong_at >= 0:
+    strong = any(w in prefix for w in c["strong_target_cues"])
+    if strong:
         score += 2
-    base = mention.start - len(prefix)
-    for t in times:
-        # 按照已经启动的…计划，到2015年，…: a deadline set later in the sentence promises too
-        if t.kind == "deadline" and t.explicit and not t.compare and base <= t.start < mention.start:
-            strong_at = max(strong_at, t.start - base)
     past = None
     for past in _PAST_CUES.finditer(prefix):
         pass
+    strong_at = -1
+    if past is not None:
+        if strong:
+            strong_at = max(prefix.rfind(w) for w in c["strong_target_cues"])
+        base = mention.start - len(prefix)
+        for t in times:
+            # 按照已经启动的…计划，到2015年，…: a deadline set later in the sentence promises too
+            if t.kind == "deadline" and t.explicit and not t.compare and base <= t.start < mention.start:
+                strong_at = max(strong_at, t.start - base)
     if past is not None and not (strong_at > past.end() and _CLAUSE_MARK.search(prefix, past.end(), strong_at)):
         # 目前正值…季节，各地…，力争在2025年5月底前完成…: a promise made in a later clause
         # outweighs the state of things an earlier clause describes

@@ -346,11 +346,16 @@ def _lead_adverbial() -> re.Pattern[str]:
     return re.compile(rf"^(?:(?:\d{{4}}年(?:度)?|{words})[^，,。；;]{{0,6}}[，,]\s*)")
 
 
-def _shared_suffix(s: str) -> tuple[list[str], int] | None:
-    """发改、住建、自然资源部门 → 发改部门, 住建部门, 自然资源部门 (one suffix for a list of stems)."""
+@lru_cache(maxsize=1)
+def _shared_suffix_re() -> re.Pattern[str]:
     lx = _lex()
     stems = _alt(lx.get("stems", []))
-    m = re.match(rf"((?:{stems})(?:[、和及与](?:{stems}))+)({_alt(lx['suffixes'])})", s)
+    return re.compile(rf"((?:{stems})(?:[、和及与](?:{stems}))+)({_alt(lx['suffixes'])})")
+
+
+def _shared_suffix(s: str) -> tuple[list[str], int] | None:
+    """发改、住建、自然资源部门 → 发改部门, 住建部门, 自然资源部门 (one suffix for a list of stems)."""
+    m = _shared_suffix_re().match(s)
     if not m:
         return None
     parts = re.split(r"[、和及与]", m.group(1))

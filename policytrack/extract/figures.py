@@ -20,6 +20,8 @@ from .columns import Cell, cell_at, header_bias, header_unit, plain_number, tabl
 from .sentences import Piece, clauses, lines, sentences
 
 _SPLIT_LIST = re.compile(r"[、和及与]")
+# words a relative time (年底前, 今年, 5月底前, 3年内) needs: only such sentences need the section's year
+_RELATIVE_HINT = re.compile(r"今年|本年|年内|当年|年底|年末|明年|下一年|次年|月")
 
 
 def _descriptor(text: str, m: NumberMention) -> bool:
@@ -89,6 +91,8 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
     (根据…，到2025年，…) is a target; so is an item of a dated task list (2020年为民办实事)."""
     if [t for t in times if not t.compare]:
         return False
+    if not first_times:
+        return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
     ref = ctx.ref_year(offset)  # "十三五"期间，… in a 2021 plan: the period a review looks back on
     if any(t.kind == "deadline" and not t.compare and not (ref and t.explicit and int(t.value[:4]) < ref) for t in first_times):
         return True
@@ -429,7 +433,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                     continue
                 sent = Piece(sent.start + k, sent.end)
                 st = text[sent.start:sent.end]
-            times = find_times(text, sent.start, sent.end, ctx.ref_year(sent.start), ctx.plan_end)
+            ref = ctx.ref_year(sent.start) if _RELATIVE_HINT.search(text, sent.start, sent.end) else (ctx.report_year or ctx.doc_year)
+            times = find_times(text, sent.start, sent.end, ref, ctx.plan_end)
             if first_times is None:
                 first_times_now: list[TimeExpr] = []
             else:
@@ -554,7 +559,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
             para_times.extend(times)
             opening = [t for t in times if t.kind == "year" and not t.compare and t.start - sent.start <= 2]
             if own_times:
-                ref = ctx.ref_year(sent.start)
+                ref = ctx.ref_year(sent.start) if opening else None
                 past_run = opening[:1] if opening and ref and int(opening[0].value[:4]) < ref else []
             if text[sent.end:sent.end + 1] in (";", "；"):
                 carried = opening or carried
