@@ -21,9 +21,10 @@ reach records at a lower score; passages match the named indicator's words only.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 import time
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,29 @@ class FtsBackend:
         scores = normalise(self._fts("passages_fts", match_expression(pq.direct_only() if pq.has_related else pq)))
         return [Hit("passage", k, cache.passage_doc.get(k, ""), s) for k, s in scores.items() if k in cache.passage_doc]
 
+    def _passage_top(self, pq: ParsedQuery, cache: _Cache, doc_ok, req: SearchRequest,
+                     n: int) -> tuple[list[Hit], Counter]:
+        """The n best passages passing the filters, and how many pass per document."""
+        if pq.empty:
+            scored: Any = ((0.0, k, d) for k, d in cache.passage_doc.items())
+        else:
+            raw = self._fts("passages_fts", match_expression(pq.direct_only() if pq.has_related else pq))
+            best = max(raw.values(), default=0.0)
+            pd = cache.passage_doc
+            scored = ((v / best if best > 0 else 0.0, k, pd[k]) for k, v in raw.items() if k in pd)
+        verdict: dict[str, bool] = {}  # per document: the filters are all document-level
+
+        def ok(d: str) -> bool:
+            v = verdict.get(d)
+            if v is None:
+                v = verdict[d] = doc_ok(d) and hit_passes(Hit("passage", 0, d), req, cache.docs, None)
+            return v
+
+        cands = [c for c in scored if ok(c[2])]
+        per_doc = Counter(c[2] for c in cands)
+        best_n = heapq.nsmallest(n, cands, key=lambda c: (-c[0], c[2], c[1]))
+        return [Hit("passage", k, d, sc) for sc, k, d in best_n], per_doc
+
     def record_hits(self, pq: ParsedQuery, cache: _Cache, rec_ok=None, dept: str | None = None) -> list[Hit]:
         if pq.empty:  # browsing: filter before building hits
             items = cache.records.items()
@@ -298,10 +322,19 @@ class FtsBackend:
                 return False
             return ind_ids is None or r.get("indicator_id") in ind_ids
 
+        start = (req.page - 1) * req.size
+        want = start + req.size + 50  # only the top of the list is shown
         hits: list[Hit] = []
         if types & {"commitment", "progress"}:
             hits += [h for h in self.record_hits(pq, cache, rec_ok, req.department) if h.type in types]
-        if want_passages:
+        # lexical passages are counted per document and only the best `want` become hits:
+        # their filters and facets are all document-level, and a common word matches
+        # thousands of the 100k passages (semantic fusion needs them all)
+        p_docs: Counter | None = None
+        top_p: list[Hit] = []
+        if want_passages and (req.mode == "lexical" or pq.empty):
+            top_p, p_docs = self._passage_top(pq, cache, doc_ok, req, want)
+        elif want_passages:
             hits += self.passage_hits(pq, cache, doc_ok)
         if allowed_docs is not None:
             hits = [h for h in hits if h.doc in allowed_docs]
@@ -317,9 +350,8 @@ class FtsBackend:
         else:
             boost(hits, pq)
         heads = collapse_unranked(hits, self._sentence_keys(hits, cache))
-        total = len(heads)
-        start = (req.page - 1) * req.size
-        ranked = top(heads, start + req.size + 50)  # only the top of the list is shown
+        total = len(heads) + (sum(p_docs.values()) if p_docs else 0)
+        ranked = top(heads + top_p, want)
         if not pq.empty:
             ranked = demote_covered(ranked, self._spans([h.key for h in ranked if h.rec is None]))
         page = ranked[start:start + req.size]
@@ -332,7 +364,7 @@ class FtsBackend:
         if notes:
             understood["notes"] = notes
         return SearchResponse(
-            total=total, page=req.page, size=req.size, results=results, facets=facets(heads, docs),
+            total=total, page=req.page, size=req.size, results=results, facets=facets(heads, docs, passage_docs=p_docs),
             semantic_used=semantic_used, mode=req.mode, backend=self.name, query=understood,
             took_ms=round((time.perf_counter() - t0) * 1000, 2),
         )

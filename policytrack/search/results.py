@@ -228,11 +228,14 @@ def facet_values(hit: Hit, docs: dict[str, DocInfo]) -> dict[str, list[str]]:
     return out
 
 
-def facets(hits: Iterable[Hit], docs: dict[str, DocInfo], limit: int = 30) -> dict[str, list[FacetValue]]:
+def facets(hits: Iterable[Hit], docs: dict[str, DocInfo], limit: int = 30,
+           passage_docs: dict[str, int] | None = None) -> dict[str, list[FacetValue]]:
     """Counts per filter value over every hit of the query (not just the page).
 
     Written as one flat loop: at 100k passages a query can have thousands of hits
-    and this runs on each of them (facet_values() is the readable equivalent)."""
+    and this runs on each of them (facet_values() is the readable equivalent).
+    `passage_docs` counts passage hits per document without listing them (every
+    facet value of a passage is its document's); `hits` then holds no passages."""
     c = {f: Counter() for f in FACET_FIELDS}
     ct, cr, ci_, cd, cy, cdep, cind, cst = (c["type"], c["region"], c["issuer"], c["doc_type"], c["year"],
                                             c["department"], c["indicator"], c["status"])
@@ -255,6 +258,10 @@ def facets(hits: Iterable[Hit], docs: dict[str, DocInfo], limit: int = 30) -> di
             cind[rec["indicator_id"]] += 1
         if rec.get("status"):
             cst[rec["status"]] += 1
+    for doc, n in (passage_docs or {}).items():
+        ct["passage"] += n
+        per_doc[doc] += n
+        doc_region[doc] += n
     for doc, n in per_doc.items():
         d = docs.get(doc)
         if d is None:
