@@ -263,3 +263,46 @@ def test_a_new_ingest_is_seen_by_every_thread(tmp_path):
     st.close()
     after = b.search(SearchRequest(q="县管校聘")).total
     assert after > before and b._shared is not shared
+
+
+@pytest.mark.parametrize("q, filters", [
+    ("教师", {}),
+    ("教育", {"region": "FIRST"}),  # the commonest region of the store
+    ("大班额", {"date_from": "2019", "date_to": "2022"}),
+    ("", {"doc_type": "plan"}),
+])
+def test_passages_counted_without_listing_them(fts, db, q, filters):
+    """Passages are counted per document and only the best are ranked: the count, the
+    facets and the first page must be what listing every passage would give."""
+    from policytrack.search.query import parse_query
+    from policytrack.search.results import doc_filter, hit_passes, Hit
+    from policytrack.search.fts import match_expression
+
+    if filters.get("region") == "FIRST":
+        filters = {"region": fts.search(SearchRequest(q=q, type=["passage"])).facets["region"][0].value}
+    req = SearchRequest(q=q, type=["passage"], size=10, **filters)
+    resp = fts.search(req)
+    cache = fts._cache()
+    allowed = doc_filter(req, cache.docs)
+    conn = sqlite3.connect(db)
+    pq = parse_query(q)
+    if pq.empty:
+        rows = [(k, 0.0) for (k,) in conn.execute("SELECT rowid FROM passages_fts")]
+    else:
+        expr = match_expression(pq.direct_only() if pq.has_related else pq)
+        rows = conn.execute("SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?",
+                            (expr,)).fetchall()
+    conn.close()
+    every = [(s, k, cache.passage_doc[k]) for k, s in rows if k in cache.passage_doc]
+    every = [c for c in every if (allowed is None or c[2] in allowed)
+             and hit_passes(Hit("passage", c[1], c[2]), req, cache.docs, None)]
+    assert every, "the example must match passages"
+    assert resp.total == len(every)
+    assert sum(f.count for f in resp.facets["type"] if f.value == "passage") == len(every)
+    every.sort(key=lambda c: (-c[0], c[2], c[1]))
+    assert [r.id for r in resp.results] == [f"p{k}" for _, k, _ in every[:10]]
+    per_year: dict[str, int] = {}
+    for _, _, d in every:
+        if cache.docs[d].year:
+            per_year[cache.docs[d].year] = per_year.get(cache.docs[d].year, 0) + 1
+    assert {f.value: f.count for f in resp.facets["year"]} == per_year
