@@ -43,6 +43,8 @@ SCHEME_EXPECTED = [  # the 实施方案's rows of STORY.md's S table: (row, word
     ("S9", "编制核定", None, "met", "met", "年底前完成"),
     ("S10", "招聘中小学教师", 120, "met", "met", "2023年138人"),
     ("S11", "专项资金", 5000, "met", "met", "2023年5200万元"),
+    # a total by a date: the reported two-year 累计 figure, not 2023's 1080
+    ("S6", "义务教育学位", 2800, "missed", "missed", "累计2280个"),
 ]
 
 

@@ -280,3 +280,69 @@ def test_unresolved_indicator_repaired_from_the_quote(indicator, quote, unit, ex
 
     p = assign_id(Progress(doc="r", quote=quote, start=0, end=len(quote), indicator=indicator, value=45.0, unit=unit, year=2023))
     assert resolve_indicator(p).indicator_id == expected
+
+
+@pytest.mark.parametrize("sentence,names", [
+    # an elliptical total takes the name of the figure it sums, so it links to the 义务教育 target
+    ("2023年新增义务教育学位1080个，两年累计新增学位2280个。", ["新增义务教育学位", "新增义务教育学位"]),
+    # another sentence: no inheritance
+    ("2023年新增义务教育学位1080个。两年累计新增学位2280个。", ["新增义务教育学位", "两年累计新增学位"]),
+    # not a running total: left alone
+    ("新增公办学位360个，新增学位1080个。", ["新增公办学位", "新增学位"]),
+])
+def test_running_total_inherits_the_name_it_sums(sentence, names):
+    from policytrack.track.link import inherit_names
+
+    figs = []
+    for raw in ("新增义务教育学位1080个", "两年累计新增学位2280个", "新增公办学位360个", "新增学位1080个"):
+        i = sentence.find(raw)
+        if i >= 0:
+            name = raw.rstrip("个").rstrip("0123456789")
+            figs.append(assign_id(Progress(doc="r", quote=raw, start=i, end=i + len(raw), region="青禾县", indicator=name,
+                                           indicator_id="new_school_places", value=float(raw[len(name):-1]), unit="个", year=2023)))
+    out = inherit_names(figs, sentence)
+    assert [p.indicator for p in sorted(out, key=lambda p: p.start)] == names
+
+
+def test_s6_total_links_to_its_target_only():
+    from policytrack.track.link import inherit_names
+
+    text = "2023年新增义务教育学位1080个，两年累计新增学位2280个。"
+    figs = [assign_id(Progress(doc="r23", quote=q, start=text.find(q), end=text.find(q) + len(q), region="青禾县", indicator=n,
+                               indicator_id="new_school_places", value=v, unit="个", year=2023))
+            for q, n, v in (("新增义务教育学位1080个", "新增义务教育学位", 1080.0), ("两年累计新增学位2280个", "两年累计新增学位", 2280.0))]
+    figs = inherit_names(figs, text)
+    s6 = C(indicator="新增义务教育学位", value=2800.0, unit="个", baseline=None, iid="new_school_places")
+    public = C(indicator="新增公办学位", value=2400.0, unit="个", baseline=None, iid="new_school_places")
+    linked = {(l.commitment_id, l.progress_id) for l in auto_links([s6, public], figs)}
+    assert linked == {(s6.id, figs[0].id), (s6.id, figs[1].id)}
+
+
+def test_indexed_linking_equals_every_pair():
+    """The indexes only skip pairs link_reason would refuse: same links, same order."""
+    import random
+
+    from policytrack.track.link import accepts_statements
+    from policytrack.track.status import COMPLETION_UNIT
+
+    rnd = random.Random(5)
+    regions = ["青禾县", "云岭市", "清涧县", None]
+    works = ["城区第三小学建成投入使用", "城东初级中学建成", "特殊教育学校改扩建", "课后服务实现全覆盖"]
+    names = ["普惠性幼儿园覆盖率", "学前三年毛入园率", "资源教室覆盖率"]
+    cs = [C(indicator=rnd.choice(names), region=rnd.choice(regions), doc=rnd.choice(["plan", "r2022"]), baseline=None)
+          for _ in range(40)]
+    cs += [assign_id(Commitment(doc=rnd.choice(["plan", "scheme"]), quote=w, start=i, end=i + len(w), region=rnd.choice(regions),
+                                indicator=w, kind="qualitative", deadline="2024")) for i, w in enumerate(works * 5)]
+    ps = [P(indicator=rnd.choice(names), region=rnd.choice(regions), doc=rnd.choice(["plan", "r2022", "r2023"]),
+            year=rnd.choice([2020, 2022, 2023])) for _ in range(200)]
+    for i in range(60):
+        q = f"{rnd.choice(works)}{rnd.choice(['已全部完成。', '未能按期完成。', '正在推进。'])}"
+        ps.append(assign_id(Progress(doc=rnd.choice(["r2022", "r2023"]), quote=q, start=i, end=i + len(q), region=rnd.choice(regions),
+                                     indicator=q[:40], value=1.0, unit=COMPLETION_UNIT, year=2023)))
+    every = [(c.id, p.id) for c in cs for p in [*[p for p in ps if p.unit != COMPLETION_UNIT],
+                                                *[p for p in ps if p.unit == COMPLETION_UNIT]] if link_reason(c, p)]
+    got = [(l.commitment_id, l.progress_id) for l in auto_links(cs, ps)]
+    assert sorted(got) == sorted(every) and got
+    statements = {p.id for p in ps if p.unit == COMPLETION_UNIT}
+    assert any(pid in statements for _, pid in got) and any(pid not in statements for _, pid in got)
+    assert any(accepts_statements(c) for c in cs)

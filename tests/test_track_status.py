@@ -224,3 +224,39 @@ def test_history_before_the_baseline_feeds_the_trend_only():
     assert [e.progress.year for e in r.evidence] == [2023]  # history is not evidence
     alone = evaluate(c, [E(2023, 45.0, doc="r23")], AS_OF)
     assert alone.status == "at_risk" and "数据点不足" in alone.explanation
+
+
+def Count(year, value, quote, doc="r1", title="青禾县教育体育局2023年工作总结"):
+    p = Progress(id=f"n{year}{value}", doc=doc, quote=quote, start=0, end=len(quote), indicator="新增义务教育学位",
+                 value=value, unit="个", year=year)
+    return Evidence(progress=p, source_title=title)
+
+
+# (case, target, deadline, figures, status, latest value, gap, words in the explanation)
+RUNNING_TOTALS = [
+    ("reported 累计 figure wins over the year's increment", 2800, "2023-12",
+     [Count(2022, 1200, "新增学位1200个"), Count(2023, 1080, "2023年新增义务教育学位1080个"),
+      Count(2023, 2280, "两年累计新增学位2280个")], "missed", 2280, 520, "截至2023年累计2280个"),
+    ("no 累计 figure: the yearly figures are summed", 2000, "2023-12",
+     [Count(2022, 1200, "新增学位1200个"), Count(2023, 1080, "新增义务教育学位1080个")], "met", 2280, 0, "2022—2023年累计2280个"),
+    ("a falling yearly increment still adds up (not projected as a level)", 2400, "2025",
+     [Count(2022, 540, "新增公办学位540个"), Count(2023, 360, "新增公办学位360个")], "at_risk", 900, 1500, "累计900个"),
+    ("a steady increment reaches the total", 2000, "2025",
+     [Count(2022, 500, "新增学位500个"), Count(2023, 600, "新增学位600个")], "on_track", 1100, 900, "累计1100个"),
+]
+
+
+@pytest.mark.parametrize("case,target,deadline,ev,status,latest,gap,says", RUNNING_TOTALS, ids=[r[0] for r in RUNNING_TOTALS])
+def test_count_targets_are_running_totals(case, target, deadline, ev, status, latest, gap, says):
+    c = C(value=float(target), unit="个", deadline=deadline, indicator="新增义务教育学位")
+    r = evaluate(c, ev, AS_OF, issued=date(2022, 3, 15))
+    assert (r.status, r.latest_value, r.gap) == (status, latest, gap), r.explanation
+    assert says in r.explanation
+    if r.projection is not None:
+        assert r.projection.value >= latest  # a total never shrinks
+
+
+def test_rates_and_per_head_amounts_are_not_summed():
+    rate = evaluate(C(), [E(2022, 93.0), E(2023, 94.0)], AS_OF)
+    per_head = evaluate(C(value=800.0, unit="元", indicator="小学生均公用经费"), [E(2022, 720.0, unit="元"), E(2023, 735.0, unit="元")], AS_OF)
+    assert rate.latest_value == 94.0 and per_head.latest_value == 735.0
