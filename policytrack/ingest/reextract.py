@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from policytrack.models import IngestOutcome
 
-from .pipeline import DEFAULT_WORKERS, _pool, one_line
+from .pipeline import DEFAULT_WORKERS, SMALL_BATCH_BYTES, _pool, one_line, warm_up
 
 if TYPE_CHECKING:
     from policytrack.store import Store
@@ -65,7 +65,8 @@ def reextract_documents(
 ) -> list[IngestOutcome]:
     """Re-extract the given documents (default: the stale ones; `force`: all of them).
 
-    Outcome per document: "re_extracted", "unchanged" (named explicitly but already
+    Runs in worker processes when there is enough text to pay for them (see
+    `pipeline.SMALL_BATCH_BYTES`; an explicit `workers` is obeyed).  Outcome per document: "re_extracted", "unchanged" (named explicitly but already
     current and not forced) or "failed" with the reason."""
     from .extraction import extraction_version
 
@@ -111,10 +112,18 @@ def reextract_documents(
 
     db_path = str(store.path)
     n_workers = DEFAULT_WORKERS if workers is None else workers
-    if len(targets) <= 1 or n_workers <= 1:
+    wanted = set(targets)
+    text_bytes = sum(n or 0 for d, n in store.conn.execute("SELECT id, LENGTH(CAST(text AS BLOB)) FROM documents")
+                     if d in wanted)
+    if len(targets) <= 1 or n_workers <= 1 or (workers is None and text_bytes < SMALL_BATCH_BYTES):
         for d in targets:
             handle(d, *_extract_stored(db_path, d))
         return outcomes
+    import gc
+
+    warm_up()  # load the extractor once here; the forked workers share it (see pipeline.warm_up)
+    gc.collect()
+    gc.freeze()
     pool: ProcessPoolExecutor = _pool(min(n_workers, len(targets)))
     try:
         futures = [(d, pool.submit(_extract_stored, db_path, d)) for d in targets]
@@ -126,4 +135,5 @@ def reextract_documents(
             handle(d, status, payload)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
     return outcomes
