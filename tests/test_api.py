@@ -588,7 +588,7 @@ def test_link_decisions_change_tracking(corpus_client, tmp_path):
     # the export carries the decisions
     links = [json.loads(x) for x in c.get("/export", params={"format": "jsonl"}).text.splitlines()]
     mine = {(x["progress_id"], x["origin"]) for x in links if x["type"] == "link" and x["commitment_id"] == cid}
-    assert (auto[0]["progress"]["id"], "confirmed") in mine
+    assert (latest["progress"]["id"], "confirmed") in mine
 
 
 def test_link_add_a_figure_the_linker_missed(corpus_client, tmp_path):
