@@ -14,6 +14,7 @@ from policytrack.models import Commitment, DocMeta, Paragraph, ParsedDocument, P
 from policytrack.store import PreparedDocument, Store, document_id, normalise_text
 from policytrack.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from policytrack.store.db import connect
+from policytrack.store.write import name_records
 
 PLAN = "青禾县教育发展规划\n一、发展目标\n到2025年，学前三年毛入园率达到95%以上。\n（责任单位：县教育局）\n"
 REPORT = "青禾县2022年教育工作总结\n一、主要成绩\n学前三年毛入园率达到93.5%。\n"
@@ -513,3 +514,15 @@ def test_v3_file_documents_count_as_stale(tmp_path: Path):
     assert st.extract_versions() == {document_id(PLAN): None}
     assert st.add_document(_vprep("1-aaa")).status == "re_extracted"
     assert st.extract_versions() == {document_id(PLAN): "1-aaa"} and len(st.records()) == 1
+
+
+def test_reextracted_records_get_new_rowids(store: Store):
+    """Readers that notice writes by the highest rowid (the search cache) must see a
+    re-extraction even when the document was the last one stored and keeps its count."""
+    out = store.add_document(_vprep("1-old"))
+    before = store.conn.execute("SELECT MAX(rid), COUNT(*) FROM records").fetchone()
+    assert store.add_document(_vprep("1-new")).status == "re_extracted"
+    after = store.conn.execute("SELECT MAX(rid), COUNT(*) FROM records").fetchone()
+    assert after[1] == before[1] and after[0] > before[0]
+    assert [r.id for r in store.records(doc_id=out.doc_id)] == [r.id for r in name_records(_recs(PLAN), out.doc_id)]
+    assert _fts_agrees(store)

@@ -214,18 +214,21 @@ def _insert(conn: sqlite3.Connection, prep: PreparedDocument, meta: DocMeta, n_c
 
 
 def _insert_records(conn: sqlite3.Connection, doc_id: str, records: list[Commitment | Progress],
-                    r_tokens: list[str], doc_region: str | None) -> None:
-    for rec, tok in zip(records, r_tokens):
+                    r_tokens: list[str], doc_region: str | None, first_rid: int | None = None) -> None:
+    """`first_rid`: number the rows from here instead of SQLite's max+1, so replaced
+    records never reuse the rowids of the ones they replace (readers such as the search
+    cache notice a change by the highest rowid)."""
+    for k, (rec, tok) in enumerate(zip(records, r_tokens)):
         if isinstance(rec, Commitment):
             value = rec.target.value if rec.target else None
             deadline, year = rec.deadline, None
         else:
             value, deadline, year = rec.value, None, rec.year
         cur = conn.execute(
-            "INSERT INTO records (id, doc_id, type, indicator_id, region, deadline, year, value, json)"
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            (rec.id, doc_id, rec.type, rec.indicator_id, rec.region or doc_region, deadline, year, value,
-             rec.model_dump_json()),
+            "INSERT INTO records (rid, id, doc_id, type, indicator_id, region, deadline, year, value, json)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (None if first_rid is None else first_rid + k, rec.id, doc_id, rec.type, rec.indicator_id,
+             rec.region or doc_region, deadline, year, value, rec.model_dump_json()),
         )
         conn.execute("INSERT INTO records_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, tok))
 
@@ -292,10 +295,11 @@ def replace_records(
         if doc is None:
             raise LookupError(f"no stored document {doc_id}")
         old = conn.execute("SELECT rid, id, type, json FROM records WHERE doc_id = ?", (doc_id,)).fetchall()
+        top = conn.execute("SELECT COALESCE(MAX(rid), 0) FROM records").fetchone()[0]
         conn.executemany("DELETE FROM records_fts WHERE rowid = ?", [(r["rid"],) for r in old])
         conn.execute("DELETE FROM records WHERE doc_id = ?", (doc_id,))
         hook("deleted")
-        _insert_records(conn, doc_id, records, r_tokens, doc["region"])
+        _insert_records(conn, doc_id, records, r_tokens, doc["region"], first_rid=top + 1)
         hook("records")
         _carry_decisions(conn, old, records)
         conn.execute("UPDATE documents SET n_commitments = ?, n_progress = ?, extract_version = ? WHERE id = ?",
