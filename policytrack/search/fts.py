@@ -69,6 +69,9 @@ class _Cache:
         self.by_indicator: dict[str, list[int]] = {}
         self.by_department: dict[str, list[int]] = {}
         self.texts: OrderedDict[str, str] = OrderedDict()  # document texts, for record sentences
+        # texts of the documents records come from (read anyway to find their sentences;
+        # ~16 MB at 100k passages, where a small LRU meant a document fetch per result)
+        self.record_texts: dict[str, str] = {}
         self.sentence_keys: dict[int, tuple[int, int] | None] = {}  # record rowid -> its sentence span
         self.status_day: Any = None
         self.status_memo: dict[str, str | None] = {}  # commitment id -> tracking status (per day)
@@ -180,6 +183,7 @@ class FtsBackend:
             if not ks:
                 continue
             text = str(text or "")
+            cache.record_texts[str(doc)] = text  # the page's record sentences come from here
             for k in ks:
                 r = cache.records[k]
                 st, en = r["start"], r.get("end") or r["start"]
@@ -227,25 +231,28 @@ class FtsBackend:
     def _passage_top(self, pq: ParsedQuery, cache: _Cache, doc_ok, req: SearchRequest,
                      n: int) -> tuple[list[Hit], Counter]:
         """The n best passages passing the filters, and how many pass per document."""
+        pd = cache.passage_doc
         if pq.empty:
-            scored: Any = ((0.0, k, d) for k, d in cache.passage_doc.items())
+            raw: dict[int, float] = dict.fromkeys(pd, 0.0)
         else:
             raw = self._fts("passages_fts", match_expression(pq.direct_only() if pq.has_related else pq))
-            best = max(raw.values(), default=0.0)
-            pd = cache.passage_doc
-            scored = ((v / best if best > 0 else 0.0, k, pd[k]) for k, v in raw.items() if k in pd)
-        verdict: dict[str, bool] = {}  # per document: the filters are all document-level
+        if doc_ok is None and not req.region:  # no filter: every passage found counts
+            keys = [k for k in raw if k in pd]
+        else:
+            verdict: dict[str, bool] = {}  # per document: the filters are all document-level
 
-        def ok(d: str) -> bool:
-            v = verdict.get(d)
-            if v is None:
-                v = verdict[d] = doc_ok(d) and hit_passes(Hit("passage", 0, d), req, cache.docs, None)
-            return v
+            def ok(d: str) -> bool:
+                v = verdict.get(d)
+                if v is None:
+                    v = verdict[d] = (doc_ok is None or doc_ok(d)) and \
+                        hit_passes(Hit("passage", 0, d), req, cache.docs, None)
+                return v
 
-        cands = [c for c in scored if ok(c[2])]
-        per_doc = Counter(c[2] for c in cands)
-        best_n = heapq.nsmallest(n, cands, key=lambda c: (-c[0], c[2], c[1]))
-        return [Hit("passage", k, d, sc) for sc, k, d in best_n], per_doc
+            keys = [k for k in raw if (d := pd.get(k)) is not None and ok(d)]
+        per_doc = Counter(pd[k] for k in keys)
+        top_score = max(raw.values(), default=0.0) or 1.0
+        best_n = heapq.nsmallest(n, keys, key=lambda k: (-raw[k], pd[k], k))
+        return [Hit("passage", k, pd[k], raw[k] / top_score) for k in best_n], per_doc
 
     def record_hits(self, pq: ParsedQuery, cache: _Cache, rec_ok=None, dept: str | None = None) -> list[Hit]:
         if pq.empty:  # browsing: filter before building hits
@@ -290,10 +297,16 @@ class FtsBackend:
                         got[k] *= RELATED_FACTOR
             for iid in sorted(g.concept_ids):
                 by_id = CONCEPT_SCORE if iid in g.direct_ids else RELATED_SCORE
+                why = f"{g.label} → {names.get(iid, iid)}"
                 for k in cache.by_indicator.get(iid, ()):
-                    got.setdefault(k, 0.0)
-                    level[k] = max(level.get(k, 0.0), by_id)
-                    concepts.setdefault(k, []).append(f"{g.label} → {names.get(iid, iid)}")
+                    if k not in got:
+                        got[k] = 0.0
+                    if level.get(k, 0.0) < by_id:
+                        level[k] = by_id
+                    if k in concepts:
+                        concepts[k].append(why)
+                    else:
+                        concepts[k] = [why]
             for k, v in level.items():
                 bonus[k] = bonus.get(k, 0.0) + v
             lexical = got if lexical is None else {k: lexical[k] + s for k, s in got.items() if k in lexical}
@@ -333,7 +346,7 @@ class FtsBackend:
         p_docs: Counter | None = None
         top_p: list[Hit] = []
         if want_passages and (req.mode == "lexical" or pq.empty):
-            top_p, p_docs = self._passage_top(pq, cache, doc_ok, req, want)
+            top_p, p_docs = self._passage_top(pq, cache, None if allowed_docs is None else doc_ok, req, want)
         elif want_passages:
             hits += self.passage_hits(pq, cache, doc_ok)
         if allowed_docs is not None:
@@ -401,6 +414,9 @@ class FtsBackend:
         return provide
 
     def _doc_text(self, doc: str, cache: _Cache) -> str:
+        t = cache.record_texts.get(doc)
+        if t is not None:
+            return t
         texts = cache.texts
         with self._lock:
             t = texts.get(doc)
