@@ -68,7 +68,8 @@ class Store:
     # ------------------------------------------------------------ writes
 
     def add_document(self, prepared: PreparedDocument) -> IngestOutcome:
-        """Store a parsed + extracted document: ingested / unchanged (no write) / new_version."""
+        """Store a parsed + extracted document: ingested / unchanged (no write) / new_version /
+        re_extracted (same text, records from another extractor version swapped in)."""
         return store_document(self.conn, prepared, self._tokens)
 
     def replace_records(self, doc_id: str, records: list[Commitment | Progress], extract_version: str | None,
