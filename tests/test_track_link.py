@@ -346,3 +346,22 @@ def test_indexed_linking_equals_every_pair():
     statements = {p.id for p in ps if p.unit == COMPLETION_UNIT}
     assert any(pid in statements for _, pid in got) and any(pid not in statements for _, pid in got)
     assert any(accepts_statements(c) for c in cs)
+
+
+NAME_RULES = [  # uncatalogued names: a figure may qualify the promise's name, not generalise it
+    ("figure adds a qualifier", C(indicator="招聘中小学教师", value=120.0, unit="人", baseline=None),
+     P(indicator="公开招聘中小学教师", value=138.0, unit="人", year=2023), True),
+    ("figure names only part of the promise", C(indicator="乡镇寄宿制学校宿舍、食堂、厕所改造", value=22.0, unit="所", baseline=None),
+     P(indicator="乡镇寄宿制学校", value=22.0, unit="所", year=2023), False),
+    ("a rate's name must agree exactly", C(indicator="资源教室覆盖率", baseline=None),
+     P(indicator="义务教育阶段学校资源教室覆盖率", year=2023), False),
+    ("too short to contain safely", C(indicator="教师", value=120.0, unit="人", baseline=None),
+     P(indicator="公开招聘教师", value=138.0, unit="人", year=2023), False),
+]
+
+
+@pytest.mark.parametrize("case,c,p,linked", NAME_RULES, ids=[r[0] for r in NAME_RULES])
+def test_uncatalogued_name_containment(case, c, p, linked):
+    assert bool(link_reason(c, p)) is linked
+    # the index finds exactly what the rule accepts
+    assert bool(auto_links([c], [p])) is linked

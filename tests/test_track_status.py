@@ -57,6 +57,10 @@ CASES = [
     ("own baseline, deadline passed: still no_data", C(deadline="2023", baseline=(2020, 91.5)), [E(2020, 91.5, doc="plan")], AS_OF, "no_data", 3.5),
     ("completion newer than the last failing figure", C(op="=", value=0.0, deadline="2023-09"), [E(2022, 2.85), Done(2023, True)], AS_OF, "met", None),
     ("figure newer than a completion statement decides", C(value=85.0), [Done(2022, True), E(2023, 84.0)], AS_OF, "at_risk", 1.0),
+    ("a promise to start building is kept by 开工建设", C(kind="qualitative", value=None, unit="", deadline="2022-04", indicator="城区第三小学开工"),
+     [Done(2022, None, "城区第三小学于2022年4月开工建设。")], AS_OF, "met", None),
+    ("开工建设 is only progress for a promise to finish", C(kind="qualitative", value=None, unit="", deadline="2023-08", indicator="城区第三小学建成并投入使用"),
+     [Done(2022, None, "城区第三小学于2022年4月开工建设。")], AS_OF, "missed", None),
     ("promised this year but deadline already passed", C(deadline="2024-03", start_date="2024"), [], AS_OF, "no_data", None),
     ("one point, no baseline: cannot project", C(), [E(2022, 93.0)], AS_OF, "at_risk", 2.0),
 ]

@@ -204,7 +204,13 @@ def same_indicator(c: Commitment, p: Progress) -> bool:
     # uncatalogued: the names must agree, one may carry more words than the other
     # (公开招聘中小学教师 / 县人力资源和社会保障局、县教体局公开招聘中小学教师)
     a, b = name_core(c.indicator), name_core(p.indicator)
-    return bool(a) and a == b
+    if a and a == b:
+        return True
+    # a count may be reported with a qualifying word the promise did not use
+    # (招聘中小学教师 / 公开招聘中小学教师); not the other way round: 22所乡镇寄宿制学校 is
+    # not a count of 乡镇寄宿制学校宿舍、食堂、厕所改造.  A rate's name must agree exactly.
+    unit = norm_unit((c.target.unit if c.target else None) or (c.baseline.unit if c.baseline else None))
+    return unit not in ("%", "‰") and len(a) >= 4 and a in b
 
 
 def in_horizon(c: Commitment, p: Progress) -> bool:
@@ -311,6 +317,13 @@ def _key(r: Commitment | Progress) -> str:
     return r.indicator_id or "n:" + name_core(r.indicator)
 
 
+@dataclass(frozen=True)
+class _NameOnly:
+    """A stand-in figure for same_indicator: an uncatalogued name core, nothing else."""
+    indicator: str
+    indicator_id: None = None
+
+
 class _FigureIndex:
     """Figures by (indicator key, region), plus by (indicator key, document).
 
@@ -323,6 +336,7 @@ class _FigureIndex:
     def __init__(self, progress: Iterable[Progress]):
         self.by_region: dict[tuple[str, str | None], list[tuple[int, Progress]]] = {}
         self.by_doc: dict[tuple[str, str], list[tuple[int, Progress]]] = {}
+        self._memo_names: dict[tuple, list[str]] | None = None
         for i, p in enumerate(progress):
             if p.unit == COMPLETION_UNIT or p.year is None:
                 continue
@@ -330,13 +344,40 @@ class _FigureIndex:
             self.by_region.setdefault((k, p.region), []).append((i, p))
             self.by_doc.setdefault((k, p.doc), []).append((i, p))
 
-    def candidates(self, c: Commitment) -> list[Progress]:
+    def _names(self, c: Commitment) -> list[str]:
+        """Keys whose figures can match `c`: its own, and for an uncatalogued count the
+        names containing it or contained in it (same_indicator), among the names of its
+        region and of its document."""
         k = _key(c)
-        out = self.by_region.get((k, c.region), [])
-        # the same document: a regionless record pairs with any region there
-        extra = [ip for ip in self.by_doc.get((k, c.doc), ()) if (ip[1].region is None) != (c.region is None)]
-        if extra:
-            out = sorted(out + extra, key=lambda ip: ip[0])  # input order, as before
+        if c.indicator_id:
+            return [k]
+        if self._memo_names is None:
+            self._memo_names = {}
+            self._names_at: dict[tuple[str, str | None], set[str]] = {}
+            for kk, r in self.by_region:
+                if kk.startswith("n:"):
+                    self._names_at.setdefault(("r", r), set()).add(kk)
+            for kk, d in self.by_doc:
+                if kk.startswith("n:"):
+                    self._names_at.setdefault(("d", d), set()).add(kk)
+        units = (c.target.unit if c.target else None, c.baseline.unit if c.baseline else None)
+        out = {k}
+        for where in (("r", c.region), ("d", c.doc)):
+            memo = (where, k, units)
+            hit = self._memo_names.get(memo)
+            if hit is None:
+                hit = self._memo_names[memo] = [kk for kk in self._names_at.get(where, ())
+                                                if kk != k and same_indicator(c, _NameOnly(kk[2:]))]  # type: ignore[arg-type]
+            out.update(hit)
+        return sorted(out)
+
+    def candidates(self, c: Commitment) -> list[Progress]:
+        out: list[tuple[int, Progress]] = []
+        for k in self._names(c):
+            out += self.by_region.get((k, c.region), [])
+            # the same document: a regionless record pairs with any region there
+            out += [ip for ip in self.by_doc.get((k, c.doc), ()) if (ip[1].region is None) != (c.region is None)]
+        out.sort(key=lambda ip: ip[0])  # input order, as before
         return [p for _, p in out]
 
 

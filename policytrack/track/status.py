@@ -202,8 +202,8 @@ def evaluate(
     figures = [e for e in ev if e.is_figure]
 
     # ---- completion statements decide first: they are what qualitative targets have
-    done = [e for e in completions if _completion(e) is True]
-    failed = [e for e in completions if _completion(e) is False]
+    done = [e for e in completions if _completion(e, c) is True]
+    failed = [e for e in completions if _completion(e, c) is False]
     if done and not (figures and tv is not None and _order(max(done, key=_order))[:2] < _order(max(figures, key=_order))[:2]):
         # completion stated, and no figure newer than the statement says otherwise;
         # cite the first statement of completion: that is when it was achieved
@@ -478,13 +478,23 @@ def _is_own_baseline(c: Commitment, e: Evidence) -> bool:
     return e.progress.year <= c.baseline.year
 
 
-def _completion(e: Evidence) -> bool | None:
+def _completion(e: Evidence, c: Commitment | None = None) -> bool | None:
     if e.completion is not None:
         return e.completion
     if e.progress.unit == COMPLETION_UNIT:
         v = e.progress.value
+        if 0 < v < 1 and c is not None and _starts(c, e.progress.quote):
+            return True
         return True if v >= 1 else (False if v <= 0 else None)
     return None
+
+
+def _starts(c: Commitment, quote: str) -> bool:
+    """城区第三小学开工 is done when a report says 于2022年4月开工建设: work under way is
+    the promise itself when the promise was to start it."""
+    from policytrack.lexicons import load_yaml
+
+    return any(w in c.indicator and w in quote for w in load_yaml("completion.yaml").get("start_words") or ())
 
 
 def _order(e: Evidence) -> tuple:
