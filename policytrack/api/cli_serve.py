@@ -110,6 +110,8 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="data directory (env POLICYTRACK_DATA)"),
     demo: bool = typer.Option(False, "--demo", help="ingest the bundled corpus first (unchanged documents are skipped)"),
+    workers: int = typer.Option(1, "--workers", min=1, max=32,
+                                help="server processes sharing the port (SQLite WAL: readers in parallel, one writer at a time)"),
 ) -> None:
     """Start the API (OpenAPI at /docs) and the web page (/)."""
     import uvicorn
@@ -135,8 +137,16 @@ def serve(
             raise typer.Exit(2) from None
         for line in summary_lines(summary):
             typer.echo(line)
-    typer.echo(f"policytrack: http://{bind}:{port}/  (API docs at /docs, data in {settings.data_dir})")
-    uvicorn.run(create_app(settings, api), host=bind, port=port, log_level="info")
+    typer.echo(f"policytrack: http://{bind}:{port}/  (API docs at /docs, data in {settings.data_dir})"
+               + (f", {workers} worker processes" if workers > 1 else ""))
+    if workers == 1:
+        uvicorn.run(create_app(settings, api), host=bind, port=port, log_level="info")
+        return
+    # each worker process builds its own app from the environment: pass the resolved data dir on
+    import os
+
+    os.environ["POLICYTRACK_DATA"] = str(settings.data_dir.resolve())
+    uvicorn.run("policytrack.api.app:create_app", factory=True, host=bind, port=port, workers=workers, log_level="info")
 
 
 def register(parent: typer.Typer) -> None:

@@ -81,6 +81,9 @@ class StoreAccess:
         self._doc_cache: dict[str, dict[str, Any]] = {}
         self._snap_lock = threading.Lock()
         self._snap: tuple[int, Any] | None = None
+        self._key_lock = threading.Lock()
+        self._tracking_writes = 0  # link decisions and imports made through this server
+        self._tracking_built = 0  # ... of which the current snapshot has seen
         self._watch: sqlite3.Connection | None = None
         self._search_backend: Any = None
         self._evals: tuple[Any, dict[date, dict[str, Any]]] | None = None
@@ -163,25 +166,43 @@ class StoreAccess:
     def _db_key(self) -> int:
         """SQLite's data_version on a connection that never writes: it changes whenever any
         other connection (this server's writes, a CLI ingest in another process) commits."""
-        if self._watch is None:
-            self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            self._watch = sqlite3.connect(str(self.db_path), check_same_thread=False, timeout=10.0)
-        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        with self._key_lock:
+            if self._watch is None:
+                self.db_path.parent.mkdir(parents=True, exist_ok=True)
+                self._watch = sqlite3.connect(str(self.db_path), check_same_thread=False, timeout=10.0)
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+
+    def tracking_written(self) -> None:
+        """A link decision or import by this server: the next read waits for a snapshot that
+        has it (the client that just wrote will look at it next)."""
+        with self._key_lock:
+            self._tracking_writes += 1
 
     def snapshot(self) -> Any:
         """The tracker's snapshot (links, decisions, imports), rebuilt only after a write.
 
         Building one reads every record and runs the linker (~0.1 s on the bundled
         corpus); a page view needs it several times, so it is kept until the
-        database file changes.
+        database file changes.  While one thread rebuilds after an upload, the others
+        answer from the previous snapshot instead of queueing behind the rebuild (under
+        bench/load.py every upload made all concurrent reads wait); after a tracking
+        write of this server they wait, so a decision is visible to the next read.
         """
         try:
             from policytrack.track.tracker import Tracker
         except ImportError as exc:
             raise Unavailable(f"tracking is not available in this build: {exc}") from exc
-        with self._snap_lock:
+        held = self._snap
+        if held is not None and held[0] == self._db_key():
+            return held[1]
+        must_wait = held is None or self._tracking_writes > self._tracking_built
+        if not self._snap_lock.acquire(blocking=must_wait):
+            return held[1]  # type: ignore[index] - another thread is building the next one
+        try:
+            writes = self._tracking_writes
             key = self._db_key()  # read before building: a commit during the build forces a rebuild next time
             if self._snap is not None and self._snap[0] == key:
+                self._tracking_built = max(self._tracking_built, writes)
                 return self._snap[1]
             tr = Tracker(self.db_path)
             try:
@@ -189,7 +210,10 @@ class StoreAccess:
             finally:
                 tr.close()
             self._snap = (key, snap)
+            self._tracking_built = writes
             return snap
+        finally:
+            self._snap_lock.release()
 
     def evaluate(self, commitments: Iterable[Commitment], day: date) -> dict[str, Any]:
         """Tracking results per commitment id, remembered per snapshot and day.
@@ -654,6 +678,7 @@ def decide_link(acc: StoreAccess, commitment_id: str, progress_id: str, action: 
         raise NotFound(str(exc)) from None
     finally:
         tr.close()
+        acc.tracking_written()
     return d.commitment_id, d.progress_id
 
 
@@ -679,6 +704,7 @@ def import_progress(acc: StoreAccess, path: Path, display_name: str) -> tuple[in
         n = I.store(conn, res)
     finally:
         conn.close()
+        acc.tracking_written()
     return n, list(res.rejected)
 
 
