@@ -146,3 +146,16 @@ def test_bugs_caught_cited_title_year_is_not_the_document_year():
 
     ctx = build_context("根据《某市教育现代化2035》，结合实际，特制定本计划。\n一、目标\n", None, "t")
     assert ctx.doc_year != 2035
+
+
+@pytest.mark.parametrize("text,meta,expected", [
+    # a figure quoted as a goal (“达到90%”的目标) is a target, even in a report
+    ("全市高中阶段毛入学率达到93.5%，超过《规划》“达到90%”的目标。", {"date": "2021-02-01", "doc_type": "report", "title": "2020年教育工作总结"},
+     [(90, ">=")]),
+    # 分别比…下降15%以上: one figure shared by the listed indicators
+    ("到2025年，化学需氧量、氨氮排放总量分别比2020年下降8%以上。", PLAN, [(8, ">="), (8, ">=")]),
+    # a budget set at the start of the year is a planned amount
+    ("2024年初预算安排卫生健康支出5200万元。", {"date": "2024-06-01"}, [(5200, "=")]),
+])
+def test_bugs_caught_targets_stated_in_passing(text, meta, expected):
+    assert [(c.target.value, c.target.op) for c in commitments(text, meta) if c.target] == expected

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.seeds
 
 # floors just below what the extractor reaches (raise them when it improves; the issue's
 # minimum was 0.75 / 0.80, its goal 0.92)
-COMMITMENT_FLOOR = {"seeds": 0.915, "passages": 0.81}
-PROGRESS_FLOOR = {"seeds": 0.955, "passages": 0.91}
+COMMITMENT_FLOOR = {"seeds": 0.915, "passages": 0.82}
+PROGRESS_FLOOR = {"seeds": 0.955, "passages": 0.915}
 # field accuracy on matched commitments (deadline and departments are what an auditor checks first)
 FIELD_FLOOR = {("seeds", "deadline"): 0.97, ("seeds", "departments"): 0.98,
                ("passages", "deadline"): 0.90, ("passages", "departments"): 0.96}

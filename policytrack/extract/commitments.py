@@ -87,7 +87,7 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
         # 目前正值…季节，各地…，力争在2025年5月底前完成…: a promise made in a later clause
         # outweighs the state of things an earlier clause describes
         score -= 3
-    if re.match(r"的?(?:目标|要求|标准)(?![化体])", ctx.text[mention.end:mention.end + 4]):
+    if re.match(r"[”\"’』」]?的?(?:目标|要求|标准)(?![化体])", ctx.text[mention.end:mention.end + 5]):
         score += 2  # …入学率不低于95%的目标: the figure is named as a goal
     if raw.endswith(("以内", "左右", "以下")) or raw.startswith(("控制在", "不超过")):
         score += 1

@@ -152,7 +152,7 @@ def _times_hundred(text: str, m: NumberMention) -> int:
 _FURNITURE = re.compile(r"\.s?html?\b|-->|<!--|/[a-z]+property|[0-9A-Z]{12,}|\d{4}-\d\d-\d\d\s+\d+\s+\d+\s")
 
 
-_SHARED = re.compile(r"(?:均|分别)(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
+_SHARED = re.compile(r"(?:均|分别)(?:(?:比|较)[^，,。；;]{0,12}?(?:下降|降低|减少|增长|提高|增加|上升))?(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
 
 
 _SHARED_NOUNS = ("覆盖率", "达标率", "比例", "比重", "占比", "人数", "数量", "率")
