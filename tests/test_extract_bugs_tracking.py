@@ -159,3 +159,10 @@ def test_bugs_caught_cited_title_year_is_not_the_document_year():
 ])
 def test_bugs_caught_targets_stated_in_passing(text, meta, expected):
     assert [(c.target.value, c.target.op) for c in commitments(text, meta) if c.target] == expected
+
+
+def test_bugs_caught_coordinated_years_pair_with_each_clause():
+    # 到2022年和2030年: the k-th figure of every clause takes the k-th year
+    text = "到2026年和2030年，中小学生体质健康达标率分别不低于92%和95%，近视率下降到45%和40%以下。"
+    got = [(c.target.value, c.deadline) for c in commitments(text) if c.target]
+    assert got == [(92, "2026"), (95, "2030"), (45, "2026"), (40, "2030")]

@@ -368,6 +368,25 @@ def _paragraph_deadline(ctx: DocContext, offset: int, para_times: list[TimeExpr]
     return None
 
 
+def _year_pairs(text: str, m: NumberMention, group: list[NumberMention], times: list[TimeExpr]) -> str | None:
+    """到2022年和2030年，甲分别不少于90%和92%，乙达到37%和40%: coordinated years pair with
+    the figures of each clause in order (the k-th figure of a clause takes the k-th year)."""
+    if len(group) < 2:
+        return None
+    dl = [t for t in times if t.kind in ("deadline", "year") and not t.compare and t.end <= group[0].start]
+    if len(dl) < 2:
+        return None
+    run = [dl[-1]]
+    for t in reversed(dl[:-1]):
+        if text[t.end:run[0].start].strip() not in ("和", "、", "及", "与", "以及", "和到", "、到"):
+            break
+        run.insert(0, t)
+    if len(run) != len(group):
+        return None
+    i = next((k for k, g in enumerate(group) if g is m), None)
+    return run[i].value if i is not None else None
+
+
 def _deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], para_times: list[TimeExpr], first_times: list[TimeExpr]) -> str | None:
     """The sentence's own time (a plain year in a target sentence is its deadline), else the
     paragraph's opening time, else the enclosing heading's."""
@@ -494,7 +513,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None) 
                         deadline = str(ctx.doc_year)  # a dated news page or speech: this year's target
                     if cell is not None and (hy := _header_year(cell.header)):
                         deadline = deadline if deadline and deadline.startswith(hy) else hy
-                    paired = _respective(text, sent, m, mentions, times)
+                    paired = _year_pairs(text, m, group, times) or _respective(text, sent, m, mentions, times)
                     if paired:
                         deadline = paired
                     starts = [t for t in times if t.kind == "start"]
