@@ -336,7 +336,7 @@ class _FigureIndex:
     def __init__(self, progress: Iterable[Progress]):
         self.by_region: dict[tuple[str, str | None], list[tuple[int, Progress]]] = {}
         self.by_doc: dict[tuple[str, str], list[tuple[int, Progress]]] = {}
-        self._memo_names: dict[tuple, list[str]] | None = None
+        self._grams: dict[tuple, set[str]] | None = None
         for i, p in enumerate(progress):
             if p.unit == COMPLETION_UNIT or p.year is None:
                 continue
@@ -346,29 +346,30 @@ class _FigureIndex:
 
     def _names(self, c: Commitment) -> list[str]:
         """Keys whose figures can match `c`: its own, and for an uncatalogued count the
-        names containing it or contained in it (same_indicator), among the names of its
-        region and of its document."""
+        longer names containing its name (same_indicator), found through the bigrams of
+        the names of its region and of its document."""
         k = _key(c)
-        if c.indicator_id:
+        if c.indicator_id or c.target is None or c.target.value is None:
             return [k]
-        if self._memo_names is None:
-            self._memo_names = {}
-            self._names_at: dict[tuple[str, str | None], set[str]] = {}
+        unit = norm_unit(c.target.unit or (c.baseline.unit if c.baseline else None))
+        core = k[2:]
+        if unit in ("%", "‰") or len(core) < 4:
+            return [k]
+        if self._grams is None:
+            self._grams = {}
             for kk, r in self.by_region:
                 if kk.startswith("n:"):
-                    self._names_at.setdefault(("r", r), set()).add(kk)
+                    for g in _bigrams(kk[2:]):
+                        self._grams.setdefault((("r", r), g), set()).add(kk)
             for kk, d in self.by_doc:
                 if kk.startswith("n:"):
-                    self._names_at.setdefault(("d", d), set()).add(kk)
-        units = (c.target.unit if c.target else None, c.baseline.unit if c.baseline else None)
+                    for g in _bigrams(kk[2:]):
+                        self._grams.setdefault((("d", d), g), set()).add(kk)
         out = {k}
         for where in (("r", c.region), ("d", c.doc)):
-            memo = (where, k, units)
-            hit = self._memo_names.get(memo)
-            if hit is None:
-                hit = self._memo_names[memo] = [kk for kk in self._names_at.get(where, ())
-                                                if kk != k and same_indicator(c, _NameOnly(kk[2:]))]  # type: ignore[arg-type]
-            out.update(hit)
+            # a name containing `core` contains its rarest bigram
+            pool = min((self._grams.get((where, g), set()) for g in _bigrams(core)), key=len)
+            out.update(kk for kk in pool if kk != k and same_indicator(c, _NameOnly(kk[2:])))  # type: ignore[arg-type]
         return sorted(out)
 
     def candidates(self, c: Commitment) -> list[Progress]:
