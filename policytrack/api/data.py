@@ -215,14 +215,14 @@ class StoreAccess:
         finally:
             self._snap_lock.release()
 
-    def evaluate(self, commitments: Iterable[Commitment], day: date) -> dict[str, Any]:
+    def evaluate(self, commitments: Iterable[Commitment], day: date, snap: Any = None) -> dict[str, Any]:
         """Tracking results per commitment id, remembered per snapshot and day.
 
         Every commitments page, document page and commitment page evaluated its
         commitments again (a profile under bench/load.py: ~14 % of the server's time in
         `_track_infos`); the answer only changes when the store (hence the snapshot) or
         the day does."""
-        snap = self.snapshot()
+        snap = snap if snap is not None else self.snapshot()
         held = self._evals
         if held is None or held[0] is not snap:
             held = (snap, {})
@@ -270,7 +270,8 @@ class StoreAccess:
             day = date.today()
             with lock:
                 if memo[0] is not snap or memo[1] != day:
-                    memo[:] = [snap, day, {i: r.status for i, r in snap.evaluate_all(day).items()}]
+                    # the same evaluations the commitments pages use (one pass per snapshot and day)
+                    memo[:] = [snap, day, {i: r.status for i, r in self.evaluate(snap.commitments, day, snap).items()}]
                 st = memo[2]
             return {i: st[i] for i in ids if st.get(i) is not None}
 
@@ -550,7 +551,10 @@ def commitment_page(acc: StoreAccess, *, as_of: str, status: str | None, departm
 
     from .schemas import CommitmentPage, CommitmentRow
 
-    commitments = [c for c in acc.records("commitment") if isinstance(c, Commitment)]
+    # the snapshot's commitments (already read and validated once per store version) rather
+    # than every stored record parsed again per request
+    commitments = (list(acc.snapshot().commitments) if tracker_available()
+                   else [c for c in acc.records("commitment") if isinstance(c, Commitment)])
     infos = track_infos(acc, commitments, as_of)
     statuses = check_statuses(status)
     rows = [
