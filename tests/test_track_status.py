@@ -260,6 +260,12 @@ def test_count_targets_are_running_totals(case, target, deadline, ev, status, la
         assert r.projection.value >= latest  # a total never shrinks
 
 
+def test_a_total_ignores_what_was_added_before_the_promise():
+    c = C(value=1620.0, unit="个", deadline="2023-08", indicator="新增学位")
+    r = evaluate(c, [Count(2022, 1200, "新增学位1200个")], AS_OF, issued=date(2023, 1, 10))
+    assert r.status == "no_data" and "1200" not in r.explanation
+
+
 def test_rates_and_per_head_amounts_are_not_summed():
     rate = evaluate(C(), [E(2022, 93.0), E(2023, 94.0)], AS_OF)
     per_head = evaluate(C(value=800.0, unit="元", indicator="小学生均公用经费"), [E(2022, 720.0, unit="元"), E(2023, 735.0, unit="元")], AS_OF)

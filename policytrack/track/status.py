@@ -200,6 +200,12 @@ def evaluate(
 
     completions = [e for e in ev if not e.is_figure]
     figures = [e for e in ev if e.is_figure]
+    if figures and end is not None and is_cumulative_target(c, unit):
+        # a total to add up from the promise on: what was added before it counts for
+        # earlier promises (2022's 1200 new places are not progress on a target set in 2023)
+        since = _first_report_year(c, issued)
+        if since is not None:
+            figures = [e for e in figures if e.progress.year is None or e.progress.year >= since]
 
     # ---- completion statements decide first: they are what qualitative targets have
     done = [e for e in completions if _completion(e, c) is True]
