@@ -433,8 +433,9 @@ def _running_totals(chosen: dict, start: int, unit: str) -> tuple[dict, dict[int
             total += v
             parts.append(f"{y}年{fig}")
             span = f"{first}—{y}年" if y > first else f"{y}年"
+            # one yearly figure is its own total: "2022年实际1200个", not "2021—2022年累计1200个（2022年1200个…）"
             texts[y] = (f"{span}累计{X.fmt_value(total, e.progress.unit or unit)}（{'、'.join(parts)}）"
-                        if len(parts) > 1 or y > first else f"{y}年实际{fig}")
+                        if len(parts) > 1 else f"{y}年实际{fig}")
         out[y] = dataclasses.replace(e, progress=e.progress.model_copy(update={"value": total})) if total != v else e
     return out, texts
 
