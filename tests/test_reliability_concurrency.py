@@ -186,3 +186,35 @@ def test_concurrent_searches_uploads_and_imports(server):
     r = httpx.get(base + "/search", params={"q": "学区", "size": 50, "type": "passage"}, timeout=60)
     assert r.status_code == 200
     assert proc.poll() is None, "the server died under load"
+
+
+def test_serve_with_several_workers_shares_one_store(tmp_path):
+    """`policytrack serve --workers 2`: two server processes behind one port over one SQLite
+    file (WAL); a write through one is seen by reads through either."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("POLICYTRACK_API_TOKEN", "POLICYTRACK_DATA")}
+    env["POLICYTRACK_API_TOKEN"] = TOKEN
+    proc = subprocess.Popen([sys.executable, "-m", "policytrack.api.cli_serve", "--port", str(port), "--data-dir",
+                             str(tmp_path / "data"), "--workers", "2"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(kids) >= 2, kids  # uvicorn's workers (plus its own helpers)
+        name, body = upload_doc(7)
+        r = httpx.post(base + "/documents", files=[("files", (name, body, "text/plain"))],
+                       headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
+        assert r.status_code == 200 and r.json()["results"][0]["status"] == "ingested", r.text
+        # new connections are spread over the workers: every one of them sees the upload
+        for _ in range(8):
+            assert httpx.get(base + "/health", timeout=30).json()["documents"] == 1
+    finally:
+        stop_server(proc)
