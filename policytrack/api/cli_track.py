@@ -59,9 +59,14 @@ def audit(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="status as of this date (default today)"),
     fmt: str = typer.Option("table", "--format", help="table|csv|xlsx|json"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="write here instead of stdout (required for xlsx)"),
+    group: bool = typer.Option(True, "--group/--no-group",
+                               help="one row per commitment however often restated (default), or one per extracted record"),
     data_dir: Optional[Path] = DataDir,
 ) -> None:
-    """One row per commitment: target, deadline, departments, latest figure, gap, status, explanation, source."""
+    """One row per commitment: target, deadline, departments, latest figure, gap, status, explanation, source.
+
+    A commitment restated in several documents (plan, 实施方案, reports, 督导报告) is one
+    row citing all of them; --no-group lists every extracted record."""
     from policytrack.track import audit as A
     from policytrack.track.status import STATUSES
 
@@ -73,7 +78,7 @@ def audit(
         _fail(f"--format {fmt!r}: choose table, csv, xlsx or json")
     day = _as_of(as_of)
     tr = _tracker(data_dir)
-    rows = A.rows(tr.snapshot(), day, region=region, department=department, statuses=statuses)
+    rows = A.rows(tr.snapshot(), day, region=region, department=department, statuses=statuses, group=group)
     if fmt == "xlsx":
         if output is None:
             _fail("--format xlsx needs --output FILE.xlsx")

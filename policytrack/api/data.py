@@ -546,16 +546,26 @@ def _sort_key(sort: str):
 
 
 def commitment_page(acc: StoreAccess, *, as_of: str, status: str | None, department: str | None, region: str | None,
-                    indicator: str | None, doc_id: str | None, sort: str, page: int, size: int) -> "CommitmentPage":
+                    indicator: str | None, doc_id: str | None, sort: str, page: int, size: int,
+                    group: bool = True) -> "CommitmentPage":
     from collections import Counter
 
     from .schemas import CommitmentPage, CommitmentRow
 
     # the snapshot's commitments (already read and validated once per store version) rather
-    # than every stored record parsed again per request
-    commitments = (list(acc.snapshot().commitments) if tracker_available()
-                   else [c for c in acc.records("commitment") if isinstance(c, Commitment)])
-    infos = track_infos(acc, commitments, as_of)
+    # than every stored record parsed again per request; a commitment restated in several
+    # documents is one row (the tracker's groups), except on a document's own list
+    grouped = group and doc_id is None and tracker_available()
+    if grouped:
+        from policytrack.track.status import info
+
+        snap = acc.snapshot()
+        commitments = [g.representative for g in snap.groups()]
+        infos = {cid: TrackInfo(**info(r)) for cid, r in snap.evaluate_groups(parse_day(as_of)).items()}
+    else:
+        commitments = (list(acc.snapshot().commitments) if tracker_available()
+                       else [c for c in acc.records("commitment") if isinstance(c, Commitment)])
+        infos = track_infos(acc, commitments, as_of)
     statuses = check_statuses(status)
     rows = [
         CommitmentRow(commitment=c, track=infos.get(c.id, TrackInfo()), doc_title=acc.doc_title(c.doc))

@@ -1,6 +1,9 @@
 """The audit list: one row per commitment, the list an auditor hands to a department.
 
-Every row cites where the commitment and its latest figure come from.  CSV and
+Every row cites where the commitment and its latest figure come from.  By default
+a commitment restated in several documents is one row (groups.py): the first
+statement's source, the others in `also_in` and in the explanation, their ids in
+`merged_ids`, their departments merged; `group=False` gives one row per record.  CSV and
 XLSX cells that start with = + - @ are neutralised: the documents are public web
 pages, and a spreadsheet must never execute what a web page wrote.
 """
@@ -18,7 +21,8 @@ from pathlib import Path
 from policytrack.models import Commitment
 
 from . import explain as X
-from .status import STATUSES, TrackResult
+from .departments import canonical_department
+from .status import STATUSES
 from .tracker import Snapshot
 
 NO_DEPARTMENT = "未明确责任部门"
@@ -28,7 +32,7 @@ COLUMNS = [
     ("latest_year", "年份", 7), ("gap", "差距", 8), ("gap_unit", "差距单位", 8), ("status", "状态", 10),
     ("status_label", "状态说明", 10), ("conflict", "数据冲突", 8), ("explanation", "说明", 70),
     ("source_document", "来源文件", 30), ("source_section", "章节", 14), ("source_page", "页码", 6),
-    ("quote", "原文", 50),
+    ("quote", "原文", 50), ("merged_ids", "合并编号", 20), ("also_in", "另见", 40),
 ]
 STATUS_COLOURS = {"met": "C6EFCE", "on_track": "DDEBF7", "at_risk": "FFEB9C", "missed": "FFC7CE",
                   "no_data": "EDEDED", "not_due": "FFFFFF"}
@@ -54,26 +58,8 @@ class AuditRow:
     source_section: str | None
     source_page: int | None
     quote: str
-
-
-def canonical_department(name: str, region: str | None = None, known_regions: tuple[str, ...] = ()) -> str:
-    """One name per office: '青禾县教育体育局' and '县教体局' are the same 县教育体育局 when
-    the commitment is 青禾县's (the place name becomes its level, the short form the full one).
-    Without the commitment's region, the list's own jurisdictions (`known_regions`) stand in."""
-    from policytrack.lexicons import load_yaml
-
-    n = name.strip()
-    if region is None:
-        region = next((k for k in known_regions if n.startswith(k)), None)
-    if region and n.startswith(region) and len(n) > len(region):
-        level = region[-1]  # 青禾县 → 县, 云岭市 → 市
-        n = level + n[len(region):]
-    forms = (load_yaml("track_departments.yaml") or {}).get("short_forms") or {}
-    for short in sorted(forms, key=len, reverse=True):
-        if n.endswith(short) and not n.endswith(forms[short]):
-            n = n[: -len(short)] + forms[short]
-            break
-    return n
+    merged_ids: str = ""  # the restatements' record ids, space-separated
+    also_in: str = ""  # the restatements' sources, 、-separated
 
 
 def _target_text(c: Commitment) -> str:
@@ -83,16 +69,23 @@ def _target_text(c: Commitment) -> str:
 
 
 def rows(snap: Snapshot, as_of: date, *, region: str | None = None, department: str | None = None,
-         statuses: set[str] | None = None) -> list[AuditRow]:
+         statuses: set[str] | None = None, group: bool = True) -> list[AuditRow]:
     out = []
-    results = snap.evaluate_all(as_of)
-    for c in snap.commitments:
+    if group:
+        from .groups import also_in
+
+        results = snap.evaluate_groups(as_of)
+        items = [(g.representative, results[g.id], " ".join(m.id for m in g.others), "、".join(also_in(snap, g)))
+                 for g in snap.groups()]
+    else:
+        raw = snap.evaluate_all(as_of)
+        items = [(c, raw[c.id], "", "") for c in snap.commitments]
+    for c, r, merged, also in items:
         if region and (c.region or "") != region:
             continue
         if department and not any(department in d or canonical_department(department, c.region) == canonical_department(d, c.region)
                                   for d in c.departments):
             continue
-        r: TrackResult = results[c.id]
         if statuses and r.status not in statuses:
             continue
         d = snap.docs.get(c.doc)
@@ -102,10 +95,10 @@ def rows(snap: Snapshot, as_of: date, *, region: str | None = None, department: 
             gap_unit=r.gap_unit if r.gap is not None else None, status=r.status, status_label=X.STATUS_LABEL[r.status],
             conflict=r.conflict, explanation=r.explanation,
             source_document=(d.title or d.file_name) if d else c.doc, source_section=X.fmt_section(c.section) or None,
-            source_page=d.page_at(c.start) if d else None, quote=c.quote,
+            source_page=d.page_at(c.start) if d else None, quote=c.quote, merged_ids=merged, also_in=also,
         ))
     order = {s: i for i, s in enumerate(("missed", "at_risk", "on_track", "no_data", "not_due", "met"))}
-    out.sort(key=lambda a: (order.get(a.status, 9), a.deadline or "9999", a.indicator))
+    out.sort(key=lambda a: (order.get(a.status, 9), a.deadline or "9999", a.indicator, a.commitment_id))
     return out
 
 

@@ -105,9 +105,16 @@ class Snapshot:
         return list(self._links_by_c.get(commitment_id, ()))
 
     def evidence_for(self, c: Commitment, *, history: bool = False) -> list[Evidence]:
+        return self.evidence_of_links((self._history_by_c if history else self._links_by_c).get(c.id, ()))
+
+    def history_of(self, commitment_id: str) -> list[Link]:
+        return list(self._history_by_c.get(commitment_id, ()))
+
+    def evidence_of_links(self, links: Any) -> list[Evidence]:
+        """Evidence for links (rejected ones left out); a group's status reads its members' links."""
         by_id = self._progress_by_id
         out = []
-        for l in (self._history_by_c if history else self._links_by_c).get(c.id, ()):
+        for l in links:
             if l.origin == "rejected" or l.progress_id not in by_id:
                 continue
             p = by_id[l.progress_id]
@@ -126,6 +133,28 @@ class Snapshot:
 
     def evaluate_all(self, as_of: date) -> dict[str, TrackResult]:
         return {c.id: self.evaluate(c, as_of) for c in self.commitments}
+
+    def groups(self) -> list[Any]:
+        """The commitments grouped by what they promise (groups.py), computed once per snapshot."""
+        held = self.__dict__.get("_groups")
+        if held is None:
+            from .groups import group_commitments
+
+            held = self.__dict__["_groups"] = group_commitments(self)
+        return held
+
+    def evaluate_groups(self, as_of: date) -> dict[str, TrackResult]:
+        """Status of every group (keyed by its representative's id), over the union of its
+        members' links; remembered for a few days (the API asks once per page view)."""
+        memo: dict[date, dict[str, TrackResult]] = self.__dict__.get("_group_evals") or {}
+        out = memo.get(as_of)
+        if out is None:
+            from .groups import evaluate_group
+
+            out = {g.id: evaluate_group(self, g, as_of) for g in self.groups()}
+            # a new dict, never one changed in place: API threads read it concurrently
+            self.__dict__["_group_evals"] = {**dict(list(memo.items())[-7:]), as_of: out}
+        return out
 
 
 def build_snapshot(commitments: list[Commitment], progress: list[Progress], docs: dict[str, DocInfo],
