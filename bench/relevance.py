@@ -70,12 +70,21 @@ def _hit_doc_names(r) -> set[str]:
 
 
 def matches(item: Item, r) -> bool:
+    """The hit shows the item: its own quote/text/sentence, a record of the same sentence
+    (`also`), or the same commitment restated in the item's document (`also_in`, shown as
+    "also in …" with that document's quote)."""
     if item.type and r.type != item.type:
         return False
-    if item.doc not in _hit_doc_names(r):
-        return False
-    shown = [r.quote or "", r.text or "", r.context or "", *(str(a.get("quote") or "") for a in r.also)]
-    return any(item.text in t for t in shown)
+    if item.doc in _hit_doc_names(r):
+        shown = [r.quote or "", r.text or "", r.context or "", *(str(a.get("quote") or "") for a in r.also)]
+        if any(item.text in t for t in shown):
+            return True
+    for a in getattr(r, "also_in", None) or ():
+        names = {str(a.get("doc") or ""), str(a.get("file_name") or ""),
+                 str(a.get("source") or "").replace("\\", "/").rsplit("/", 1)[-1]}
+        if item.doc in names and item.text in str(a.get("quote") or ""):
+            return True
+    return False
 
 
 def evaluate(backend, queries: list[Query], mode: str = "lexical", present_docs: set[str] | None = None) -> list[dict]:

@@ -79,6 +79,8 @@ class SearchResult(BaseModel):
     quote: str | None = Field(None, description="exact quote (records)")
     context: str | None = Field(None, description="the sentence the record was extracted from (records)")
     also: list[dict] = Field(default_factory=list, description="other records extracted from the same sentence")
+    also_in: list[dict] = Field(default_factory=list, description="the same commitment restated in other "
+                                "documents (same indicator, region, target and deadline, or the same words)")
     snippet: str = Field("", description="HTML-escaped text with <mark> around matched words")
     score: float = 0.0
     why: list[str] = Field(default_factory=list, description="matched words, concepts and boosts")

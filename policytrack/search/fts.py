@@ -32,7 +32,7 @@ from typing import Any
 from .backend import SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, parse_query
 from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
-from .results import collapse_unranked, demote_covered, hit_passes, rank, sentence_span, top
+from .results import collapse_restatements, collapse_unranked, statement, demote_covered, hit_passes, rank, sentence_span, top
 from .storeview import DocInfo, StoreView, _q
 
 
@@ -190,7 +190,9 @@ class FtsBackend:
                 if not text or text[st:en] != r.get("quote"):
                     keys[k] = None  # offsets from another text version: not grouped (as in ES)
                 else:
-                    keys[k] = sentence_span(text, st, en)
+                    keys[k] = span = sentence_span(text, st, en)
+                    if r.get("type") == "commitment":  # ranked by what its sentence states
+                        statement(r, text[span[0]:span[1]])
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -367,6 +369,7 @@ class FtsBackend:
         ranked = top(heads + top_p, want)
         if not pq.empty:
             ranked = demote_covered(ranked, self._spans([h.key for h in ranked if h.rec is None]))
+            ranked = collapse_restatements(ranked, docs)
         page = ranked[start:start + req.size]
         for h in page:
             if h.rec is not None and h.context is None:

@@ -8,10 +8,14 @@ is what makes "one interface, same results" true rather than aspirational.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+from policytrack.lexicons import load_yaml
 
 from .backend import FACET_FIELDS, FacetValue, SearchRequest, SearchResult
 from .query import ParsedQuery, intent_boost
@@ -49,6 +53,7 @@ class Hit:
     docinfo: DocInfo | None = None  # document fields when the backend returns them with the hit
     also: list[Hit] = field(default_factory=list)  # lower-ranked records of the same sentence
     context: str | None = None  # the source sentence of a record (filled for the page shown)
+    also_in: list[Hit] = field(default_factory=list)  # the same commitment restated in other documents
 
 
 # A record's sentence ends at these (the semicolon separates clauses with their own targets
@@ -136,6 +141,46 @@ def collapse_unranked(hits: list[Hit], key_of: Callable[[Hit], Any]) -> list[Hit
         if len(h.also) > 1:
             h.also.sort(key=rank_key)
     return [h for h in out if h is not None]
+
+
+_ENUM = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]+[)）.、．]|第[一二三四五六七八九十\d]+[条项点])\s*")
+_PUNCT = re.compile(r"[\s，。；、：,.;:！？!?“”\"'（）()]+")
+
+
+def restatement_key(h: Hit, docs: dict[str, DocInfo]) -> tuple | None:
+    """What makes two commitments one: the same indicator, region, target value and deadline,
+    or else the same words (once enumeration and punctuation are gone: 2.全面消除大班额 /
+    （二）全面消除大班额), region and deadline.  None for anything else."""
+    r = h.rec
+    if r is None or h.type != "commitment":
+        return None
+    region = region_of(h, docs)
+    t = r.get("target") if isinstance(r.get("target"), dict) else {}
+    value = (t or {}).get("value")
+    if r.get("indicator_id") and value is not None:
+        return ("i", region, r["indicator_id"], (t or {}).get("op"), value, (t or {}).get("unit"), r.get("deadline"))
+    words = _PUNCT.sub("", _ENUM.sub("", str(r.get("quote") or "")))
+    return ("q", region, words, r.get("deadline")) if len(words) >= 4 else None
+
+
+def collapse_restatements(ranked: list[Hit], docs: dict[str, DocInfo]) -> list[Hit]:
+    """One result per commitment restated across documents: a plan, its implementation
+    scheme and a work summary often repeat 到2022年底大班额比例降至3%以下 word for word; the
+    best-ranked keeps the others in `also_in` (shown as "also in …"), so the first page
+    lists different commitments instead of one commitment three times.  Restatements within
+    one document stay apart (they are different sentences of it: a heading and its body)."""
+    first: dict[tuple, Hit] = {}
+    out: list[Hit] = []
+    for h in ranked:
+        k = restatement_key(h, docs)
+        head = first.get(k) if k is not None else None
+        if head is not None and head.doc != h.doc and all(x.doc != h.doc for x in head.also_in):
+            head.also_in.append(h)
+            continue
+        if k is not None and head is None:
+            first[k] = h
+        out.append(h)
+    return out
 
 
 def _date_key(s: str | None, upper: bool) -> str | None:
@@ -314,13 +359,58 @@ def informative(rec: dict[str, Any]) -> int:
     return n
 
 
+# What a commitment's own words state (search_statements.yaml), as a score factor:
+# 0 a table label (56人以上大班额比例（%）), 1 a topic or task list (聚焦…大班额消除…等重点任务),
+# 2 an end state or target (全面消除大班额, 班额不超过45人), 3 one with its deadline in the
+# sentence (2023年秋季开学前全面消除56人以上大班额).  BM25 favours the shortest quotes, which
+# are the labels and headings; this puts the sentences a reader can check first.
+STATEMENT_FACTOR = (0.7, 0.8, 1.0, 1.12)
+_YEAR = re.compile(r"(?:19|20)\d\d\s*年")
+_TABLE_ROW = re.compile(r"\t|\s\|\s|[（(][^（()）]{0,8}[）)]\s*$")
+
+
+@lru_cache(maxsize=1)
+def _statement_words() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    lex = load_yaml("search_statements.yaml")
+
+    def alt(words: list[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+    return (re.compile(f"(?:{alt(lex['end_state'])})(?!率)"), re.compile(alt(lex["vague"])),
+            re.compile(alt(lex["when"])))
+
+
+def statement(rec: dict[str, Any], sentence: str | None = None) -> int:
+    """How much the record's words state (see STATEMENT_FACTOR), memoised in the record;
+    `sentence` is its source sentence when the backend knows it (a quote may leave out
+    the clause saying when: 到2022年底，…比例降至3%以下)."""
+    n = rec.get("_statement")
+    if n is not None:
+        return n
+    end, vague, when = _statement_words()
+    quote = str(rec.get("quote") or "")
+    sent = sentence or quote
+    table = bool(_TABLE_ROW.search(sent)) or bool(_TABLE_ROW.search(quote))
+    if vague.search(quote):
+        n = 1
+    elif not end.search(quote) and (table or not end.search(sent)):
+        n = 0 if table else 1
+    else:
+        said = quote if table else sent
+        n = 3 if _YEAR.search(said) or when.search(said) else 2
+    rec["_statement"] = n
+    return n
+
+
 def boost(hits: Iterable[Hit], pq: ParsedQuery) -> None:
     """Intent words raise one record type (目标 → commitments, 进展 → progress); informative
-    records rise a little among equals."""
+    records rise a little among equals; commitments by what their sentence states."""
     b = intent_boost() if pq.intent is not None else 1.0
     for h in hits:
         if h.rec is not None:
             h.score *= 1.0 + INFORMATIVE_BOOST * informative(h.rec)
+            if h.type == "commitment":
+                h.score *= STATEMENT_FACTOR[statement(h.rec)]
         if pq.intent is not None and h.type == pq.intent:
             h.score *= b
 
@@ -359,6 +449,11 @@ def _also(r: dict[str, Any]) -> dict[str, Any]:
                                   "departments", "value", "unit", "year", "start", "end")}
 
 
+def _also_in(h: Hit, docs: dict[str, DocInfo]) -> dict[str, Any]:
+    d = docs.get(h.doc) or DocInfo(id=h.doc)
+    return {"doc": h.doc, "doc_title": d.title, "file_name": d.file_name, "source": d.source, **_also(h.rec or {})}
+
+
 def build_result(
     hit: Hit, pq: ParsedQuery, docs: dict[str, DocInfo], passage: dict[str, Any] | None = None
 ) -> SearchResult:
@@ -383,6 +478,7 @@ def build_result(
         base.update(
             id=str(r.get("id")), quote=quote, snippet=snip, context=hit.context,
             also=[_also(h.rec) for h in hit.also if h.rec is not None], section=r.get("section"), page=r.get("page"),
+            also_in=[_also_in(h, docs) for h in hit.also_in if h.rec is not None],
             start=r.get("start"), end=r.get("end"),
             indicator=r.get("indicator"), indicator_id=r.get("indicator_id"), kind=r.get("kind"),
             target=r.get("target"), baseline=r.get("baseline"), deadline=r.get("deadline"),
@@ -392,6 +488,8 @@ def build_result(
         )
     why = [f"word: {m}" for m in matched]
     why += [f"concept: {c}" for c in hit.concepts]
+    if hit.also_in:
+        why.append("also in: " + "; ".join((docs.get(h.doc) or DocInfo(id=h.doc)).title or h.doc for h in hit.also_in))
     if pq.intent and hit.type == pq.intent:
         why.append(f"intent: {'/'.join(pq.intent_words)} → {pq.intent}")
     base["why"] = why
