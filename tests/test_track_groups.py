@@ -290,6 +290,12 @@ def test_api_commitments_and_audit_export_grouped(corpus):
     assert "另见" in boarding[0]["track"]["explanation"]
     assert "各乡镇人民政府" in boarding[0]["commitment"]["departments"]
     assert sum(body["facets"]["status"].values()) == body["total"]
+    # the detail page of a restated commitment shows it as the list does, with every statement's figures
+    p8 = next(r for r in body["items"] if r["commitment"]["indicator"] == "小学生均公用经费" and r["commitment"]["deadline"] == "2025")
+    d = client.get(f"/commitments/{p8['commitment']['id']}", params={"as_of": "2024-06-30"}).json()
+    assert d["track"] == p8["track"] and d["track"]["status"] == "at_risk" and "督导报告" in d["track"]["explanation"]
+    assert any(l["progress"]["value"] == 735 for l in d["links"])
+    assert len({l["progress"]["id"] for l in d["links"]}) == len(d["links"])
     # a document's own list keeps its records
     scheme_id = next(c.doc for c in snap.commitments if c.indicator == "规划教学班")
     own = client.get("/commitments", params={"size": 200, "doc_id": scheme_id}).json()

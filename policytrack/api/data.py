@@ -633,7 +633,7 @@ def _linked_progress(acc: StoreAccess, c: Commitment, as_of: str) -> list["Linke
     snap = acc.snapshot()
     by_id = {p.id: p for p in snap.progress}
     out = []
-    for link in snap.links_of(c.id):
+    for link in snap.group_links(c.id):  # a restated commitment: every statement's links
         p = by_id.get(link.progress_id)
         if p is None:
             continue
@@ -665,6 +665,12 @@ def commitment_detail(acc: StoreAccess, cid: str, as_of: str) -> "CommitmentDeta
     if not isinstance(c, Commitment):
         raise NotFound(f"{cid} is a progress figure, not a commitment")
     info = track_infos(acc, [c], as_of)[c.id]
+    snap = acc.snapshot() if tracker_available() else None
+    g = snap.group_of(c.id) if snap is not None else None
+    if g is not None and g.id == c.id and len(g.members) > 1:  # a restated commitment: as the list shows it
+        from policytrack.track.status import info as track_info
+
+        c, info = g.representative, TrackInfo(**track_info(snap.evaluate_groups(parse_day(as_of))[g.id]))
     return CommitmentDetail(commitment=c, track=info, as_of=as_of, citation=citation_of(acc, c), links=linked_progress(acc, c, as_of))
 
 

@@ -143,6 +143,23 @@ class Snapshot:
             held = self.__dict__["_groups"] = group_commitments(self)
         return held
 
+    def group_of(self, commitment_id: str) -> Any:
+        """The group a commitment belongs to (None for an unknown id)."""
+        held = self.__dict__.get("_group_by_member")
+        if held is None:
+            held = self.__dict__["_group_by_member"] = {m.id: g for g in self.groups() for m in g.members}
+        return held.get(commitment_id)
+
+    def group_links(self, commitment_id: str) -> list[Link]:
+        """A group's representative: the union of its members' links (what its status reads);
+        any other commitment: its own links."""
+        g = self.group_of(commitment_id)
+        if g is None or g.id != commitment_id or len(g.members) == 1:
+            return self.links_of(commitment_id)
+        from .groups import union_links
+
+        return union_links([l for m in g.members for l in self.links_of(m.id)])
+
     def evaluate_groups(self, as_of: date) -> dict[str, TrackResult]:
         """Status of every group (keyed by its representative's id), over the union of its
         members' links; remembered for a few days (the API asks once per page view)."""
