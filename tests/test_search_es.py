@@ -99,11 +99,16 @@ def test_es_integration_index_and_search(tmp_path):
 
 
 def test_search_body_collapses_to_one_hit_per_sentence():
-    from policytrack.search.es import search_body
+    from policytrack.search.es import RESTATEMENT_SLACK, search_body
 
     body = search_body(parse_query("大班额 目标"), SearchRequest(q="大班额 目标", page=2, size=10))
     assert body["collapse"]["field"] == "group" and body["collapse"]["inner_hits"]["name"] == "also"
-    assert body["from_"] == 10 and body["size"] == 10 and body["track_total_hits"] is True
+    # a page is fetched with room for restatements collapsed into also_in
+    assert body["from_"] == 10 and body["size"] == 10 + RESTATEMENT_SLACK and body["track_total_hits"] is True
+    # BM25 times the stored statement factor (as the embedded backend ranks)
+    fs = body["query"]["function_score"]
+    assert fs["field_value_factor"] == {"field": "rank_factor", "missing": 1.0} and fs["boost_mode"] == "multiply"
+    assert "bool" in fs["query"] and mappings()["mappings"]["properties"]["rank_factor"] == {"type": "float"}
     assert body["aggs"]["groups"] == {"cardinality": {"field": "group", "precision_threshold": 40000}}
     assert body["aggs"]["type"]["aggs"]["groups"]["cardinality"]["field"] == "group"  # facet counts are groups
     assert mappings()["mappings"]["properties"]["group"] == {"type": "keyword"}

@@ -83,3 +83,28 @@ def test_big_class_target_finds_every_big_class_commitment_of_the_seeds(stores):
     qs = [q for q in relevance.load_queries() if q.q == "大班额 目标" and q.scope == "seeds"]
     rows = relevance.evaluate(open_backend("fts", db_path=db), qs, "lexical", relevance.store_doc_names(db))
     assert rows and rows[0]["n"] >= 8 and rows[0]["recall"] == 1.0, rows[0]["missed"]
+
+
+def test_big_class_target_in_qinghe_is_complete_and_not_crowded(stores):
+    """The bundled 青禾县 documents restate their 大班额 targets (plan, scheme, summary): every
+    commitment is in the top 10, sentences stating an end state with a deadline come before
+    table labels, and no two results on the page are one commitment restated."""
+    from policytrack.search.backend import SearchRequest, open_backend
+    from policytrack.search.results import STATEMENT_FACTOR
+
+    db = stores["all"]
+    qs = [q for q in relevance.load_queries() if q.q == "大班额 目标" and q.filters.get("region") == "青禾县"]
+    b = open_backend("fts", db_path=db)
+    rows = relevance.evaluate(b, qs, "lexical", relevance.store_doc_names(db))
+    assert rows and rows[0]["n"] >= 10 and rows[0]["recall"] == 1.0, rows[0]["missed"]
+    res = b.search(SearchRequest(q="大班额 目标", region="青禾县", size=10)).results
+    seen = [(r.indicator_id, (r.target or {}).get("value"), r.deadline) for r in res
+            if r.type == "commitment" and r.indicator_id and (r.target or {}).get("value") is not None]
+    assert len(seen) == len(set(seen)), seen
+    commitments = [r for r in res if r.type == "commitment"]
+    lower = [i for i, r in enumerate(commitments) if (r.quote or "").endswith("（%）") or "重点任务" in (r.quote or "")]
+    stated = [i for i, r in enumerate(commitments) if r.deadline and any(
+        w in (r.quote or "") for w in ("降至3%以下", "全部消除", "开学前全面消除"))]
+    assert lower and len(stated) >= 3 and max(stated) < min(lower), [r.quote for r in commitments]
+    assert any(r.also_in for r in res)  # restatements shown as "also in …"
+    assert STATEMENT_FACTOR[0] < STATEMENT_FACTOR[3]

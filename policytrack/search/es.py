@@ -22,7 +22,8 @@ from typing import Any
 
 from .backend import FACET_FIELDS, FacetValue, SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, intent_boost, parse_query
-from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, build_result, collapse_sentences, sentence_span
+from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, STATEMENT_FACTOR, Hit, build_result
+from .results import collapse_restatements, collapse_sentences, sentence_span, statement
 from .storeview import DocInfo
 
 DEFAULT_INDEX = "policytrack-search"
@@ -52,6 +53,7 @@ def mappings(dims: int | None = None) -> dict[str, Any]:
         "indicator_id": {"type": "keyword"},
         "status": {"type": "keyword"},
         "current": {"type": "boolean"},
+        "rank_factor": {"type": "float"},  # what a commitment's sentence states (results.STATEMENT_FACTOR)
         "payload": {"type": "object", "enabled": False},  # everything a result shows
     }
     if dims:
@@ -126,6 +128,14 @@ def build_filters(req: SearchRequest, indicator_ids: set[str] | None) -> list[di
     return f
 
 
+def ranked(query: dict[str, Any]) -> dict[str, Any]:
+    """The query with each hit's BM25 score multiplied by its stored `rank_factor`, as the
+    embedded backend multiplies by STATEMENT_FACTOR (table labels and task lists below
+    commitments stating an end state and a deadline)."""
+    return {"function_score": {"query": query, "boost_mode": "multiply",
+                               "field_value_factor": {"field": "rank_factor", "missing": 1.0}}}
+
+
 def build_query(pq: ParsedQuery, req: SearchRequest, indicator_ids: set[str] | None = None) -> dict[str, Any]:
     """The bool query: every group must match; intent words boost one record type."""
     q: dict[str, Any] = {"filter": build_filters(req, indicator_ids)}
@@ -162,8 +172,17 @@ def build_knn(vector: list[float], req: SearchRequest, indicator_ids: set[str] |
 
 def search_body(pq: ParsedQuery, req: SearchRequest, indicator_ids: set[str] | None = None) -> dict[str, Any]:
     """Keyword arguments of the lexical `es.search` call: query, facets, one hit per sentence, page."""
-    return {"query": build_query(pq, req, indicator_ids), "aggs": build_aggs(), "collapse": COLLAPSE,
-            "from_": (req.page - 1) * req.size, "size": req.size, "track_total_hits": True}
+    return {"query": ranked(build_query(pq, req, indicator_ids)), "aggs": build_aggs(), "collapse": COLLAPSE,
+            "from_": (req.page - 1) * req.size, "size": req.size + RESTATEMENT_SLACK, "track_total_hits": True}
+
+
+# extra hits fetched per page so that restatements collapsed into `also_in`
+# (results.collapse_restatements) still leave a full page
+RESTATEMENT_SLACK = 10
+
+
+def rank_factor(rec: dict[str, Any] | None, kind: str) -> float:
+    return STATEMENT_FACTOR[statement(rec, rec.get("context"))] if rec and kind == "commitment" else 1.0
 
 
 def make_client(settings: Any):
@@ -226,7 +245,7 @@ def _es_doc(kind: str, rowid: int, d: DocInfo, tokens: str, passage: dict | None
         "tokens": tokens, "type": kind, "doc": d.id, "rowid": rowid,
         "region": rec.get("region") or d.region, "title": d.title, "issuer": d.issuer, "doc_type": d.doc_type, "date": d.date,
         "year": d.year, "departments": list(rec.get("departments") or []), "indicator_id": rec.get("indicator_id"),
-        "status": rec.get("status"), "current": d.current,
+        "status": rec.get("status"), "current": d.current, "rank_factor": rank_factor(rec, kind),
         "payload": {"passage": passage, "record": rec or None,
                     "docinfo": {k: getattr(d, k) for k in ("id", "title", "issuer", "date", "region", "doc_type",
                                                             "source", "file_name")}},
@@ -310,6 +329,9 @@ class EsBackend:
             if req.mode == "lexical" or pq.empty:
                 r = self.es.search(index=self.index, **search_body(pq, req, ind))
                 hits = [self._hit(h) for h in r["hits"]["hits"]]
+                if not pq.empty:
+                    hits = collapse_restatements(hits, {h.doc: h.docinfo for h in hits if h.docinfo is not None})
+                hits = hits[:req.size]
                 aggs = r.get("aggregations", {})
                 total = int(aggs.get("groups", {}).get("value", r["hits"]["total"]["value"]))
             else:
@@ -345,7 +367,7 @@ class EsBackend:
             return ([self._hit(h) for h in r["hits"]["hits"]], int(aggs.get("groups", {}).get("value", 0)),
                     r.get("aggregations", {}), False, f"semantic ranking unavailable, lexical used: {exc}")
         depth = max(200, start + req.size)
-        lex = self.es.search(index=self.index, query=query, aggs=build_aggs(), size=depth, track_total_hits=True)
+        lex = self.es.search(index=self.index, query=ranked(query), aggs=build_aggs(), size=depth, track_total_hits=True)
         knn = self.es.search(index=self.index, knn=build_knn(enc.encode([req.q])[0].tolist(), req, ind), size=depth)
         by_id = {h["_id"]: h for h in [*knn["hits"]["hits"], *lex["hits"]["hits"]]}
         lists = [[h["_id"] for h in knn["hits"]["hits"]]]
