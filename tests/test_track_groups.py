@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from track_fixtures import PLAN_TEXT, build_db, commitment, put_document, put_records
+from track_fixtures import build_db, commitment, put_document, put_records
 
-from policytrack.models import Baseline, Commitment, Target, assign_id
+from policytrack.models import Commitment, Target, assign_id
 from policytrack.track import audit as A
 from policytrack.track.groups import group_key, merged_departments, stages, union_links
 from policytrack.track.link import Link
