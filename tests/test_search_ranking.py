@@ -95,3 +95,17 @@ def test_es_documents_carry_the_statement_factor():
     label = {"quote": "56人以上大班额比例（%）", "context": "56人以上大班额比例（%）\t6.8\t0"}
     assert rank_factor(label, "commitment") == STATEMENT_FACTOR[0]
     assert rank_factor({"quote": "x"}, "progress") == 1.0 and rank_factor(None, "passage") == 1.0
+
+
+@pytest.mark.parametrize("quote, sentence, kind, factor", [
+    ("学前教育毛入园率（%）", "学前教育毛入园率（%）\t92.5\t93.4\t≥95", "progress", STATEMENT_FACTOR[0]),
+    ("学前三年毛入园率", "学前三年毛入园率\t91.5\t≥95", "progress", STATEMENT_FACTOR[0]),
+    ("全县学前教育毛入园率达到93.4%", "全县学前教育毛入园率达到93.4%，较上年提高0.9个百分点。", "progress", 1.0),
+    ("全面消除大班额", "到2023年底全面消除大班额。", "commitment", STATEMENT_FACTOR[3]),
+    ("学前三年毛入园率（%）", "学前三年毛入园率（%）\t91.5\t≥95", "commitment", STATEMENT_FACTOR[0]),
+    ("任何文字", None, "passage", 1.0),
+])
+def test_rank_prior(quote, sentence, kind, factor):
+    from policytrack.search.results import rank_prior
+
+    assert rank_prior({"quote": quote}, kind, sentence) == factor

@@ -22,8 +22,8 @@ from typing import Any
 
 from .backend import FACET_FIELDS, FacetValue, SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, intent_boost, parse_query
-from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, STATEMENT_FACTOR, Hit, build_result
-from .results import collapse_restatements, collapse_sentences, sentence_span, statement
+from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, build_result
+from .results import collapse_restatements, collapse_sentences, rank_prior, sentence_span
 from .storeview import DocInfo
 
 DEFAULT_INDEX = "policytrack-search"
@@ -182,7 +182,7 @@ RESTATEMENT_SLACK = 10
 
 
 def rank_factor(rec: dict[str, Any] | None, kind: str) -> float:
-    return STATEMENT_FACTOR[statement(rec, rec.get("context"))] if rec and kind == "commitment" else 1.0
+    return rank_prior(rec, kind, rec.get("context")) if rec else 1.0
 
 
 def make_client(settings: Any):

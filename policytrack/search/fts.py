@@ -32,7 +32,7 @@ from typing import Any
 from .backend import SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, parse_query
 from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
-from .results import collapse_restatements, collapse_unranked, statement, demote_covered, hit_passes, rank, sentence_span, top
+from .results import collapse_restatements, collapse_unranked, rank_prior, demote_covered, hit_passes, rank, sentence_span, top
 from .storeview import DocInfo, StoreView, _q
 
 
@@ -191,8 +191,7 @@ class FtsBackend:
                     keys[k] = None  # offsets from another text version: not grouped (as in ES)
                 else:
                     keys[k] = span = sentence_span(text, st, en)
-                    if r.get("type") == "commitment":  # ranked by what its sentence states
-                        statement(r, text[span[0]:span[1]])
+                    rank_prior(r, str(r.get("type")), text[span[0]:span[1]])  # memoised: what it states
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -402,15 +402,35 @@ def statement(rec: dict[str, Any], sentence: str | None = None) -> int:
     return n
 
 
+def table_label(rec: dict[str, Any], sentence: str | None = None) -> bool:
+    """Whether the record's quote is only a table row's label (学前教育毛入园率（%）): its figure
+    sits in a cell the quote leaves out, so a sentence stating it reads better first.
+    Memoised in the record; ranks progress records (commitments use statement())."""
+    n = rec.get("_label")
+    if n is None:
+        quote = str(rec.get("quote") or "")
+        n = rec["_label"] = bool(_TABLE_ROW.search(quote)) or (
+            "\t" in (sentence or "") and not any(c.isdigit() for c in quote))
+    return n
+
+
+def rank_prior(rec: dict[str, Any], kind: str, sentence: str | None = None) -> float:
+    """The score factor for what a record's words state (1.0 for passages)."""
+    if kind == "commitment":
+        return STATEMENT_FACTOR[statement(rec, sentence)]
+    if kind == "progress":
+        return STATEMENT_FACTOR[0] if table_label(rec, sentence) else 1.0
+    return 1.0
+
+
 def boost(hits: Iterable[Hit], pq: ParsedQuery) -> None:
     """Intent words raise one record type (目标 → commitments, 进展 → progress); informative
-    records rise a little among equals; commitments by what their sentence states."""
+    records rise a little among equals; records by what their sentence states (rank_prior)."""
     b = intent_boost() if pq.intent is not None else 1.0
     for h in hits:
         if h.rec is not None:
             h.score *= 1.0 + INFORMATIVE_BOOST * informative(h.rec)
-            if h.type == "commitment":
-                h.score *= STATEMENT_FACTOR[statement(h.rec)]
+            h.score *= rank_prior(h.rec, h.type)
         if pq.intent is not None and h.type == pq.intent:
             h.score *= b
 
