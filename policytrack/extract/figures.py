@@ -21,8 +21,28 @@ from .columns import Cell, cell_at, header_bias, header_unit, plain_number, tabl
 from .sentences import Piece, clauses, lines, sentences
 
 _SPLIT_LIST = re.compile(r"[、和及与]")
-# words a relative time (年底前, 今年, 5月底前, 3年内) needs: only such sentences need the section's year
-_RELATIVE_HINT = re.compile(r"今年|本年|年内|当年|年底|年末|明年|下一年|次年|月")
+
+
+def _alternation(key: str) -> str:
+    return "|".join(map(re.escape, cues().get(key) or []))
+
+
+@lru_cache(maxsize=1)
+def _relative_hint() -> re.Pattern[str]:
+    """Words a relative time (年底前, 今年, 5月底前, 3年内) needs (cues.yaml relative_time_hints):
+    only such sentences need the section's year."""
+    return re.compile(_alternation("relative_time_hints") or r"(?!)")
+
+
+@lru_cache(maxsize=1)
+def _future_after() -> re.Pattern[str]:
+    """A future marker a few characters after a year (cues.yaml future_markers): 2026年，我区将…"""
+    return re.compile(r"[，,\s]?[\u4e00-\u9fff]{0,6}?(?:" + (_alternation("future_markers") or r"(?!)") + ")")
+
+
+@lru_cache(maxsize=1)
+def _year_connectors() -> frozenset[str]:
+    return frozenset(cues().get("year_connectors") or [])
 
 
 def _descriptor(text: str, m: NumberMention) -> bool:
@@ -109,7 +129,7 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
     if any(t.kind == "deadline" and not t.compare and not (ref and t.explicit and int(t.value[:4]) < ref) for t in first_times):
         return True
     if any(t.kind == "year" and t.explicit and not t.compare and not (ref and int(t.value[:4]) < ref)
-           and _FUTURE_AFTER.match(ctx.text, t.end, t.end + 12) for t in first_times):
+           and _future_after().match(ctx.text, t.end, t.end + 12) for t in first_times):
         return True  # 2026年，我区将…。新增停车位800个: the year the paragraph plans for
     return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
 
@@ -372,7 +392,6 @@ def _respective(text: str, sent: Piece, m: NumberMention, mentions: list[NumberM
     return dl[after.index(m)].value
 
 
-_FUTURE_AFTER = re.compile(r"[，,\s]?[\u4e00-\u9fff]{0,6}?(?:将|要|计划|力争|争取|拟)")
 
 
 def _paragraph_deadline(ctx: DocContext, offset: int, para_times: list[TimeExpr]) -> str | None:
@@ -385,7 +404,7 @@ def _paragraph_deadline(ctx: DocContext, offset: int, para_times: list[TimeExpr]
             continue
         if ref and int(t.value[:4]) < ref:
             return None
-        if t.kind == "year" and _FUTURE_AFTER.match(ctx.text, t.end, t.end + 12):
+        if t.kind == "year" and _future_after().match(ctx.text, t.end, t.end + 12):
             return t.value
         return None
     return None
@@ -401,7 +420,7 @@ def _year_pairs(text: str, m: NumberMention, group: list[NumberMention], times: 
         return None
     run = [dl[-1]]
     for t in reversed(dl[:-1]):
-        if text[t.end:run[0].start].strip() not in ("和", "、", "及", "与", "以及", "和到", "、到"):
+        if text[t.end:run[0].start].strip() not in _year_connectors():
             break
         run.insert(0, t)
     if len(run) != len(group):
@@ -435,7 +454,7 @@ def _deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], 
     if ctx.doc_year and not ctx.plan_end:
         # 计划新招录教师400人 in a dated page or an annual list: this year's target
         sent_text = ctx.text[max(para.start, offset - 60):offset + 20]
-        if any(w in sent_text for w in ("计划", "今年", "年度", "本年", "年内")):
+        if any(w in sent_text for w in cues().get("this_year_words") or ()):
             return str(ctx.doc_year)
     return None
 
@@ -488,7 +507,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                     continue
                 sent = Piece(sent.start + k, sent.end)
                 st = text[sent.start:sent.end]
-            ref = ctx.ref_year(sent.start) if _RELATIVE_HINT.search(text, sent.start, sent.end) else (ctx.report_year or ctx.doc_year)
+            ref = ctx.ref_year(sent.start) if _relative_hint().search(text, sent.start, sent.end) else (ctx.report_year or ctx.doc_year)
             times = find_times(text, sent.start, sent.end, ref, ctx.plan_end)
             if first_times is None:
                 first_times_now: list[TimeExpr] = []
