@@ -6,6 +6,14 @@
 Prints jieba-alone segmentation speed as the baseline on the same text, the
 extractor's characters/s and the ratio, the time at 1x, 2x and 4x sizes (to show
 linear growth) and the peak resident memory of the process.
+
+    python3 bench/extract.py --linearity
+
+Time per character of ONE growing text at several sizes, for normal prose (a plan's
+task paragraphs with 责任单位 blocks, up to 1.6M characters: past nlp.max_length,
+read in chunks) and for figure-dense text (95%95%…, 95%、95%、…, no sentence ends):
+a flat "vs smallest" column means linear.  Each row is measured in this process
+against the smallest size of the same kind.
 """
 
 from __future__ import annotations
@@ -55,11 +63,48 @@ def run_jieba(docs: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+def _prose(chars: int) -> str:
+    """Task paragraphs, each different (a repeated paragraph is read once)."""
+    parts, n, k = ["某县教育事业发展“十四五”规划\n2021年5月10日\n二、“十四五”（2021—2025）工作安排\n"], 0, 0
+    while n < chars:
+        parts.append(f"（{k % 9 + 1}）实施第{k}批学校改造工程。第{k}片区学前三年毛入园率达到{90 + k % 9}%以上，"
+                     f"新建幼儿园{k % 7 + 2}所，2020年已达到{80 + k % 11}.5%。（责任单位：县教育局、县财政局）\n")
+        n += len(parts[-1])
+        k += 1
+    return "".join(parts)[:chars]
+
+
+def linearity() -> None:
+    from policytrack.extract import extract_text
+
+    extract_text(_prose(3000), None, doc="warm")
+    kinds = [
+        ("prose", _prose, (100_000, 200_000, 400_000, 800_000, 1_600_000)),
+        ("95%95%…", lambda n: ("95%" * (n // 3 + 1))[:n], (3_000, 6_000, 12_000, 24_000, 48_000)),
+        ("95%、95%、…", lambda n: ("95%、" * (n // 4 + 1))[:n], (3_000, 6_000, 12_000, 24_000, 48_000)),
+    ]
+    for name, make, sizes in kinds:
+        print(f"{name}:")
+        base = None
+        for n in sizes:
+            text = make(n)
+            t0 = time.perf_counter()
+            recs = extract_text(text, None, doc="lin")
+            dt = time.perf_counter() - t0
+            per = dt / n * 1e6
+            base = base or per
+            print(f"  {n:>9,} chars  {dt:7.2f} s  {per:7.2f} µs/char  vs smallest {per / base:5.2f}  records {len(recs):,}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mb", type=float, default=5.0)
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap.add_argument("--linearity", action="store_true", help="time per char by size, normal and figure-dense text")
     a = ap.parse_args()
+    if a.linearity:
+        linearity()
+        return 0
     shared = Path(a.shared)
     target = int(a.mb * 1_000_000)
     docs = corpus(shared, target)
