@@ -163,6 +163,29 @@ def _unique_ids(records: list[Commitment | Progress]) -> None:
             r.id = record_id(r.doc, r.type, r.start, r.end, f"{r.indicator}#{n}", value)
 
 
+def _nearest_latest(by_year, indicator: str, unit: str, before: int | None, at: int) -> Progress | None:
+    """The latest year's figure (before `before`) of the indicator in that unit, the nearest
+    to offset `at` in that year; of two equally near, the earlier (as max() over text order)."""
+    years = by_year.get((indicator, unit))
+    if not years:
+        return None
+    ok = [y for y in years if before is None or y < before]
+    if not ok:
+        return None
+    ps = years[max(ok)]
+    starts = [p.start for p in ps]
+    k = bisect_left(starts, at)
+    cands = [ps[i] for i in (k - 1, k) if 0 <= i < len(ps)]
+    # equal starts: the first of them in text order has the same distance and comes first
+    best = None
+    for p in cands:
+        if best is None or abs(p.start - at) < abs(best.start - at):
+            best = p
+    if best is not None:
+        best = ps[bisect_left(starts, best.start)]
+    return best
+
+
 def _link_baselines(records: list[Commitment | Progress]) -> None:
     """A target stated in prose takes its baseline (and 约束性/预期性) from the document's own
     indicator table or reported figure for the same catalogue indicator: the plan's 学前三年毛入园率
@@ -172,6 +195,12 @@ def _link_baselines(records: list[Commitment | Progress]) -> None:
     for r in records:
         if isinstance(r, Progress) and r.indicator_id and r.year is not None:
             by_indicator.setdefault(r.indicator_id, []).append(r)
+    # figures by (indicator, unit) and year, in text order: a long report has thousands
+    # of figures of one indicator, and scanning them all per target was quadratic
+    by_year: dict[tuple[str, str], dict[int, list[Progress]]] = {}
+    for ind, ps in by_indicator.items():
+        for p in ps:
+            by_year.setdefault((ind, p.unit or ""), {}).setdefault(p.year, []).append(p)
     for r in records:
         if isinstance(r, Commitment) and r.indicator_id and r.baseline is not None and r.level:
             table.setdefault(r.indicator_id, r)
@@ -187,8 +216,6 @@ def _link_baselines(records: list[Commitment | Progress]) -> None:
             c.baseline = src.baseline.model_copy()
             continue
         dl = int(c.deadline[:4]) if c.deadline else None
-        cands = [p for p in by_indicator.get(c.indicator_id, [])
-                 if (p.unit or "") == (c.target.unit or "") and (dl is None or p.year < dl)]
-        if cands:
-            best = max(cands, key=lambda p: (p.year, -abs(p.start - c.start)))
+        best = _nearest_latest(by_year, c.indicator_id, c.target.unit or "", dl, c.start)
+        if best is not None:
             c.baseline = Baseline(value=best.value, year=best.year, unit=best.unit or None)
