@@ -11,6 +11,10 @@ from pathlib import Path
 
 DEFAULT_DATA_DIR = "policytrack-data"
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
+# ~3,000 pages of Chinese text: far beyond any real plan or report, while a 50 MB single-line
+# text (17M characters, hundreds of thousands of figures) would hold an extraction worker for
+# many minutes. Such files fail with a clear message instead.
+DEFAULT_MAX_TEXT_CHARS = 5_000_000
 
 
 def _int_env(name: str, default: int) -> int:
@@ -37,6 +41,11 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "policytrack.db"
+
+
+def max_text_chars() -> int:
+    """Longest document text (characters) that ingest will extract; POLICYTRACK_MAX_TEXT_CHARS."""
+    return _int_env("POLICYTRACK_MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS)
 
 
 def get_settings(data_dir: str | os.PathLike | None = None) -> Settings:

@@ -1,6 +1,5 @@
 """The extractor never raises, whatever the text (hypothesis), and stays linear-ish."""
 
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,11 +28,11 @@ def test_empty_and_whitespace():
     assert extract_text("   \n\n\t", None) == []
 
 
-def test_one_megabyte_without_punctuation_is_fast():
+def test_one_megabyte_without_punctuation_extracts():
+    """1 MB with no sentence end: no exception and offsets stay true (time: bench/extract.py --linearity)."""
     text = ("全县义务教育巩固率达到95" * 80_000)[:1_000_000]
-    t0 = time.perf_counter()
-    extract_text(text, {"date": "2022-01-01"}, doc="big")
-    assert time.perf_counter() - t0 < 30
+    recs = extract_text(text, {"date": "2022-01-01"}, doc="big")
+    assert all(text[r.start:r.end] == r.quote for r in recs)
 
 
 def test_mixed_scripts():

@@ -100,3 +100,17 @@ def test_stale_documents_reextracted_through_the_batch(tmp_path: Path, pooled, w
     assert _snapshot(db)["records"] == before["records"] and _snapshot(db)["docs"] == before["docs"]
     assert _snapshot(db)["fts"] == before["fts"]
     assert [o.status for o in ingest_paths(files, Store(db), workers=workers)] == ["unchanged"] * 3
+
+
+def test_text_over_the_limit_fails_with_the_reason(tmp_path, monkeypatch):
+    """A text longer than POLICYTRACK_MAX_TEXT_CHARS fails alone, naming file and limit; the rest is stored."""
+    docs = _write_docs(tmp_path / "in", 2)
+    big = tmp_path / "in" / "huge.txt"
+    big.write_text("到2025年全县义务教育巩固率达到98%以上" * 60, encoding="utf-8")
+    monkeypatch.setenv("POLICYTRACK_MAX_TEXT_CHARS", "1000")
+    status, message = pipeline.prepare_file(str(big), None, None)
+    assert status == "failed"
+    assert message.startswith(str(big)) and "text too long to extract" in message and "1,000" in message
+    assert "\n" not in message
+    status, _ = pipeline.prepare_file(str(docs[0]), None, None)
+    assert status == "ok"

@@ -264,6 +264,7 @@ def test_batch_with_workers_survives_the_flate_bomb(hostile_run, tmp_path):
     ("billion_laughs.docx", None),
     ("mixed_encodings.txt", "encoding"),
     ("nul_bytes.txt", "binary"),
+    ("one_line_50mb.txt", "text too long to extract"),
 ])
 def test_known_failures(hostile_run, name, expect):
     _, _, _, results = hostile_run

@@ -140,6 +140,13 @@ def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | N
             return "ok", PreparedDocument(parsed=parsed, records=[], source_path=path, file_sha256=sha,
                                           file_size=size, doc_id=doc_id, passage_tokens=[], record_tokens=[],
                                           complete=False, extract_version=version)
+        from policytrack.config import max_text_chars
+
+        limit = max_text_chars()
+        if len(parsed.text) > limit:
+            return "failed", one_line(
+                f"{path}: text too long to extract: {len(parsed.text):,} characters "
+                f"(limit {limit:,}; raise POLICYTRACK_MAX_TEXT_CHARS to allow it)")
         try:
             from policytrack.extract import extract_text
 
