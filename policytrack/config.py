@@ -11,10 +11,10 @@ from pathlib import Path
 
 DEFAULT_DATA_DIR = "policytrack-data"
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
-# ~3,000 pages of Chinese text: far beyond any real plan or report, while a 50 MB single-line
+# ~6,000 pages of Chinese text: far beyond any real plan or report, while a 50 MB single-line
 # text (17M characters, hundreds of thousands of figures) would hold an extraction worker for
 # many minutes. Such files fail with a clear message instead.
-DEFAULT_MAX_TEXT_CHARS = 5_000_000
+DEFAULT_MAX_TEXT_CHARS = 10_000_000
 
 
 def _int_env(name: str, default: int) -> int:

@@ -81,6 +81,8 @@ def expand_paths(paths: Iterable[str | os.PathLike], *, recursive: bool = False)
                 bad.append(IngestOutcome(path=str(p), status="failed", error=(
                     f"{p}: unsupported file type {p.suffix or '(no extension)'!r}; "
                     f"supported: {' '.join(exts)}")))
+        elif p.exists():  # a FIFO, socket or device: reading it could block forever
+            bad.append(IngestOutcome(path=str(p), status="failed", error=f"{p}: not a regular file"))
         else:
             bad.append(IngestOutcome(path=str(p), status="failed", error=f"{p}: no such file or directory"))
     return files, bad
@@ -104,14 +106,20 @@ def _up_to_date(db_path: str | None, doc_id: str, version: str) -> bool:
     if not db_path or not Path(db_path).exists():
         return False
     try:
-        c = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-        try:
-            row = c.execute("SELECT extract_version FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        finally:
-            c.close()
+        row = read_only_row(db_path, "SELECT extract_version FROM documents WHERE id = ?", (doc_id,))
     except sqlite3.Error:  # e.g. a file from before the version column: extract, the store decides
         return False
     return row is not None and row[0] == version
+
+
+def read_only_row(db_path: str, sql: str, params: tuple) -> tuple | None:
+    """One row from the store through a read-only connection of its own: workers never write,
+    and a connection opened in the worker (not inherited across fork) is safe."""
+    c = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+    try:
+        return c.execute(sql, params).fetchone()
+    finally:
+        c.close()
 
 
 def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | None,
@@ -151,6 +159,8 @@ def prepare_file(path: str, overrides: dict[str, Any] | None, max_bytes: int | N
             from policytrack.extract import extract_text
 
             records = extract_text(parsed.text, parsed.meta, doc=doc_id)
+        except MemoryError:
+            return "failed", f"{path}: out of memory while extracting"
         except Exception as exc:  # noqa: BLE001
             return "failed", one_line(f"{path}: extraction failed: {type(exc).__name__}: {exc}")
         from policytrack.lexicons.segment import index_tokens

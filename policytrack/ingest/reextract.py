@@ -10,13 +10,12 @@ are swapped in one transaction in this process.
 
 from __future__ import annotations
 
-import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable
 
 from policytrack.models import IngestOutcome
 
-from .pipeline import DEFAULT_WORKERS, SMALL_BATCH_BYTES, _pool, one_line, warm_up
+from .pipeline import DEFAULT_WORKERS, SMALL_BATCH_BYTES, _pool, one_line, read_only_row, warm_up
 
 if TYPE_CHECKING:
     from policytrack.store import Store
@@ -41,11 +40,7 @@ def _extract_stored(db_path: str, doc_id: str) -> tuple[str, Any]:
         from policytrack.models import DocMeta
         from policytrack.store.write import name_records, record_tokens_source
 
-        c = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-        try:
-            row = c.execute("SELECT text, meta FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        finally:
-            c.close()
+        row = read_only_row(db_path, "SELECT text, meta FROM documents WHERE id = ?", (doc_id,))
         if row is None:
             return "failed", f"document {doc_id} is no longer stored"
         meta = DocMeta.model_validate_json(row[1]) if row[1] else None
