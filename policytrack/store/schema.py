@@ -93,8 +93,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
         """CREATE VIRTUAL TABLE passages_fts USING fts5(tokens, tokenize="unicode61 remove_diacritics 0")""",
         """CREATE VIRTUAL TABLE records_fts USING fts5(tokens, tokenize="unicode61 remove_diacritics 0")""",
     ),
-    # v2: the tracker's tables (manual link decisions, imported progress), taken over verbatim
-    # from policytrack/track/tables.py (IF NOT EXISTS: the tracker may have created them already)
+    # v2: the tracker's tables (manual link decisions, imported progress); policytrack/track/tables.py
+    # runs these same statements before use (IF NOT EXISTS: either side may create them first)
     (
         """CREATE TABLE IF NOT EXISTS track_link_decisions (
             commitment_id  TEXT NOT NULL,

@@ -234,8 +234,7 @@ def evaluate(
                 res.explanation = f"{head}；{base}，基期已达到目标"
                 return res
         gap_txt = f"，{X.fmt_gap(res.gap, unit)}" if res.gap else ""
-        first_year = _first_report_year(c, issued)
-        if first_year is not None and as_of.year <= first_year and not passed:
+        if _awaiting_first_report(c, issued, as_of, passed) is not None:
             res.status = "not_due"
             res.explanation = f"{head}；{base}{gap_txt}；{X.STATUS_PHRASE['not_due']}"
         else:
@@ -260,8 +259,8 @@ def evaluate(
                 res.status = "on_track"
                 res.explanation = f"{head}；{_year(e)}{said}，正在推进"
             return res
-        first_year = _first_report_year(c, issued)
-        if first_year is not None and as_of.year <= first_year and not passed:
+        first_year = _awaiting_first_report(c, issued, as_of, passed)
+        if first_year is not None:
             res.status = "not_due"
             res.explanation = f"{head}；{X.STATUS_PHRASE['not_due']}（{first_year}年数据尚未发布）"
         else:
@@ -529,6 +528,15 @@ def _cite_quote(e: Evidence) -> str:
     if len(q) > 90:
         q = q[:90] + "…"
     return f"报告“{q}”{_cite(e)}"
+
+
+def _awaiting_first_report(c, issued, as_of, passed: bool) -> int | None:
+    """The year whose figures cannot be published yet as of `as_of` (so the status is not_due),
+    or None when a report could already exist or the deadline has passed."""
+    first_year = _first_report_year(c, issued)
+    if first_year is not None and as_of.year <= first_year and not passed:
+        return first_year
+    return None
 
 
 def _first_report_year(c: Commitment, issued: date | None) -> int | None:
