@@ -171,6 +171,25 @@ def test_cli_group_and_no_group(restated):
     assert all(d["merged_ids"] == "" and d["also_in"] == "" for d in r)
 
 
+def test_export_group_id_folds_into_the_audit_rows(restated):
+    """A downstream tool grouping the export by group_id gets the audit's rows: one per
+    group, keyed by the representative, the restatements' ids in merged_ids."""
+    from policytrack.track import export as E
+
+    db, recs, again = restated
+    snap = Tracker(db).snapshot()
+    by_group: dict[str, set[str]] = {}
+    for line in E.to_jsonl(snap).splitlines():
+        d = json.loads(line)
+        if d["type"] == "commitment":
+            by_group.setdefault(d["group_id"], set()).add(d["id"])
+    assert by_group[recs["enrol"].id] == {recs["enrol"].id, again.id}
+    rows = A.rows(snap, MID)
+    assert {r.commitment_id for r in rows} == set(by_group)
+    for r in rows:
+        assert by_group[r.commitment_id] == {r.commitment_id, *r.merged_ids.split()}
+    assert "group_id" in E.to_csv(snap).splitlines()[0].split(",")
+
 # ---------------------------------------------------------------- the bundled corpus
 
 

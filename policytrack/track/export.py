@@ -34,7 +34,16 @@ class LinkRecord(BaseModel):
     reason: str = ""
 
 
-RECORD_MODELS: dict[str, type[BaseModel]] = {"commitment": Commitment, "progress": Progress, "link": LinkRecord}
+class CommitmentExport(Commitment):
+    """A commitment as exported: the record plus the audit group it belongs to, so a
+    downstream tool can fold restatements into one row exactly as `policytrack audit` does."""
+
+    group_id: str | None = Field(None, description="id of the group's representative commitment: "
+                                 "records with the same group_id promise the same thing "
+                                 "(one audit row); equal to `id` for the representative")
+
+
+RECORD_MODELS: dict[str, type[BaseModel]] = {"commitment": CommitmentExport, "progress": Progress, "link": LinkRecord}
 
 
 def generate_schemas() -> dict[str, dict[str, Any]]:
@@ -63,7 +72,8 @@ def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
 
 def iter_records(snap: Snapshot) -> Iterator[dict[str, Any]]:
     for c in sorted(snap.commitments, key=lambda r: r.id):
-        yield c.model_dump(mode="json")
+        g = snap.group_of(c.id)
+        yield {**c.model_dump(mode="json"), "group_id": g.id if g is not None else c.id}
     for p in sorted(snap.progress, key=lambda r: r.id):
         yield p.model_dump(mode="json")
     for l in sorted(snap.links, key=lambda l: (l.commitment_id, l.progress_id)):
