@@ -54,3 +54,18 @@ def test_same_queries_every_backend(backends, req, needle, kind):
         assert sum(f.count for f in resp.facets["type"]) == resp.total
         totals[name] = resp.total
     assert len(set(totals.values())) == 1, totals  # backends agree on what matches
+
+
+@pytest.mark.parametrize("q", ["大班额", "大班额 目标", "毛入园率"])
+def test_pages_never_repeat_a_commitment_or_its_restatement(backends, q):
+    """Restatements are folded into `also_in` over the whole window up to the page, so a
+    commitment on page 1 does not come back on page 2 (as itself or as a restatement)."""
+    for name, b in backends.items():
+        seen: list[str] = []
+        for page in (1, 2, 3):
+            resp = b.search(SearchRequest(q=q, size=4, page=page))
+            for r in resp.results:
+                seen.append(r.id)
+                seen.extend(str(a.get("id")) for a in r.also_in)
+        assert len(seen) == len(set(seen)), (name, q, [i for i in seen if seen.count(i) > 1])
+        assert len(seen) > 4, (name, q)  # the pages held something

@@ -99,12 +99,14 @@ def test_es_integration_index_and_search(tmp_path):
 
 
 def test_search_body_collapses_to_one_hit_per_sentence():
-    from policytrack.search.es import RESTATEMENT_SLACK, search_body
+    from policytrack.search.es import MAX_WINDOW, RESTATEMENT_SLACK, search_body
 
     body = search_body(parse_query("大班额 目标"), SearchRequest(q="大班额 目标", page=2, size=10))
     assert body["collapse"]["field"] == "group" and body["collapse"]["inner_hits"]["name"] == "also"
-    # a page is fetched with room for restatements collapsed into also_in
-    assert body["from_"] == 10 and body["size"] == 10 + RESTATEMENT_SLACK and body["track_total_hits"] is True
+    # the window runs from the first hit to the page, with room for restatements folded into also_in
+    assert body["from_"] == 0 and body["size"] == 20 + RESTATEMENT_SLACK and body["track_total_hits"] is True
+    deep = search_body(parse_query("大班额"), SearchRequest(q="大班额", page=5000, size=50))
+    assert deep["size"] == MAX_WINDOW  # never past Elasticsearch's max_result_window
     # BM25 times the stored statement factor (as the embedded backend ranks)
     fs = body["query"]["function_score"]
     assert fs["field_value_factor"] == {"field": "rank_factor", "missing": 1.0} and fs["boost_mode"] == "multiply"

@@ -108,3 +108,18 @@ def test_big_class_target_in_qinghe_is_complete_and_not_crowded(stores):
     assert lower and len(stated) >= 3 and max(stated) < min(lower), [r.quote for r in commitments]
     assert any(r.also_in for r in res)  # restatements shown as "also in …"
     assert STATEMENT_FACTOR[0] < STATEMENT_FACTOR[3]
+
+
+def test_later_pages_never_repeat_a_restated_commitment(stores):
+    """The fold into also_in runs over every hit up to the page asked for, so a commitment
+    shown on page 1 does not reappear on page 2 as its restatement in another document."""
+    from policytrack.search.backend import SearchRequest, open_backend
+
+    b = open_backend("fts", db_path=stores["all"])
+    seen: list[str] = []
+    folded = 0
+    for page in (1, 2, 3, 4):
+        for r in b.search(SearchRequest(q="大班额", region="青禾县", size=3, page=page)).results:
+            seen += [r.id, *(str(a.get("id")) for a in r.also_in)]
+            folded += len(r.also_in)
+    assert folded and len(seen) == len(set(seen)), seen

@@ -171,14 +171,20 @@ def build_knn(vector: list[float], req: SearchRequest, indicator_ids: set[str] |
 
 
 def search_body(pq: ParsedQuery, req: SearchRequest, indicator_ids: set[str] | None = None) -> dict[str, Any]:
-    """Keyword arguments of the lexical `es.search` call: query, facets, one hit per sentence, page."""
+    """Keyword arguments of the lexical `es.search` call: query, facets, one hit per sentence.
+
+    The window always starts at the first hit: restatements are folded into `also_in` over
+    everything up to the requested page (results.collapse_restatements), so a commitment
+    shown on page 1 never comes back on page 2 as its restatement, as in the embedded backend."""
+    end = min(req.page * req.size + RESTATEMENT_SLACK, MAX_WINDOW)
     return {"query": ranked(build_query(pq, req, indicator_ids)), "aggs": build_aggs(), "collapse": COLLAPSE,
-            "from_": (req.page - 1) * req.size, "size": req.size + RESTATEMENT_SLACK, "track_total_hits": True}
+            "from_": 0, "size": end, "track_total_hits": True}
 
 
-# extra hits fetched per page so that restatements collapsed into `also_in`
-# (results.collapse_restatements) still leave a full page
+# extra hits fetched so that restatements collapsed into `also_in` still leave a full page
 RESTATEMENT_SLACK = 10
+# Elasticsearch's default index.max_result_window: pages beyond it are not served
+MAX_WINDOW = 10_000
 
 
 def rank_factor(rec: dict[str, Any] | None, kind: str) -> float:
@@ -331,7 +337,7 @@ class EsBackend:
                 hits = [self._hit(h) for h in r["hits"]["hits"]]
                 if not pq.empty:
                     hits = collapse_restatements(hits, {h.doc: h.docinfo for h in hits if h.docinfo is not None})
-                hits = hits[:req.size]
+                hits = hits[start:start + req.size]
                 aggs = r.get("aggregations", {})
                 total = int(aggs.get("groups", {}).get("value", r["hits"]["total"]["value"]))
             else:
