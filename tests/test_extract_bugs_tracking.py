@@ -166,3 +166,30 @@ def test_bugs_caught_coordinated_years_pair_with_each_clause():
     text = "到2026年和2030年，中小学生体质健康达标率分别不低于92%和95%，近视率下降到45%和40%以下。"
     got = [(c.target.value, c.deadline) for c in commitments(text) if c.target]
     assert got == [(92, "2026"), (95, "2030"), (45, "2026"), (40, "2030")]
+
+
+# round 4: 分别 after one name with a list of years: every figure keeps that one name
+@pytest.mark.parametrize("text,expected", [
+    ("到2026年和2030年，全市居民健康素养水平分别不低于25%和32%。",
+     [("居民健康素养水平", 25, "2026"), ("居民健康素养水平", 32, "2030")]),
+    ("到2025年和2035年，城区学校专任教师本科率分别达到85%和95%以上。",
+     [("城区学校专任教师本科率", 85, "2025"), ("城区学校专任教师本科率", 95, "2035")]),
+])
+def test_bugs_caught_one_name_for_a_list_of_years(text, expected):
+    got = [(c.indicator, c.target.value, c.deadline) for c in commitments(text) if c.target]
+    assert got == expected
+
+
+# round 4: qualitative end states a reader can check; "X成果/成效" is not one
+@pytest.mark.parametrize("text,meta,expected", [
+    ("二要抓项目。11月底前完成体育中心原有看台及游泳馆提升改造，恢复开放条件。", {"date": "2024-02-20", "doc_type": "plan"},
+     [("11月底前完成体育中心原有看台及游泳馆提升改造", "2024-11")]),
+    ("请各责任单位于2019年5月10日前将整改落实情况报送县政府督查室。", {"date": "2019-03-02", "doc_type": "plan", "title": "关于印发某县2019年重点工作任务的通知"},
+     [("请各责任单位于2019年5月10日前将整改落实情况报送县政府督查室", "2019-05-10")]),
+    ("某县教育局2021年为民办实事\n2.完成西关小学改扩建项目，开工建设城东幼儿园新建工程；新建成2所幼儿园。", {"date": "2021-03-01", "doc_type": "plan", "title": "某县教育局2021年为民办实事"},
+     [("开工建设城东幼儿园新建工程", "2021")]),
+    ("一是党建引领有力，智慧校园示范区建设成果广泛应用。", PLAN, []),
+])
+def test_bugs_caught_checkable_end_states(text, meta, expected):
+    got = [(c.quote, c.deadline) for c in commitments(text, meta) if c.kind == "qualitative"]
+    assert all(e in got for e in expected) and (expected or not got), got

@@ -130,7 +130,7 @@ def is_standing_or_end_state(clause: str) -> bool:
     if not any(w in probe for w in c["end_states"]) and not (pat and pat.search(probe)):
         return False
     # 实现教育公平 is vague; 能力提升项目全部完成 names a project, whose completion is checkable
-    named = re.sub(r"[\u4e00-\u9fff]{2}(?:项目|工程)", "", probe)
+    named = re.sub(r"[\u4e00-\u9fff]{2}(?:项目|工程)", "", probe.replace("提升改造", "改造"))  # 滑雪场提升改造 is a works project
     if any(w in named for w in c["vague_objects"]):
         return False
     if body.endswith(tuple(c["activity_endings"])) and not any(w in body for w in c["activity_exceptions"]):

@@ -252,6 +252,9 @@ def _respective_names(text: str, sent: Piece, mentions: list[NumberMention], tim
             own = _list_items(src, len(figs))
             if own:
                 items = own
+            elif not re.search("[、和及与]", src) and len(clean_indicator(src)) >= 2:
+                # 到2022年和2030年，…水平分别不低于22%和30%: one name, the years make the list
+                items = [clean_indicator(src)] * len(figs)
             if len(items) == len(figs):
                 while cs < k and text[cs].isspace():
                     cs += 1
