@@ -324,8 +324,10 @@ def _query_paths(n: int = 3000) -> list[str]:
     return out
 
 
-def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, warm_timeout: float = 900) -> dict:
-    """The API under concurrent load (see module docstring)."""
+def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, warm_timeout: float = 900,
+              loop: str = "auto", http_impl: str = "auto") -> dict:
+    """The API under concurrent load (see module docstring).  `loop`/`http` are uvicorn's
+    (auto = uvloop and httptools when installed, as `policytrack serve` runs)."""
     import http.client
     import os
     import threading
@@ -334,7 +336,8 @@ def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, w
     env = {**os.environ, "POLICYTRACK_DATA": str(db.parent)}
     env.pop("POLICYTRACK_API_TOKEN", None)
     cmd = [sys.executable, "-m", "uvicorn", "policytrack.api.app:create_app", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(server_workers)]
+           "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(server_workers),
+           "--loop", loop, "--http", http_impl]
     proc = subprocess.Popen(cmd, env=env, cwd=str(REPO), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     paths = _query_paths()
     try:
@@ -393,7 +396,7 @@ def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, w
             with lock:
                 lat.extend(mine)
 
-        cpu0 = _proc_cpu(proc.pid)
+        cpu0, client0 = _proc_cpu(proc.pid), time.process_time()
         t0 = time.perf_counter()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         for th in threads:
@@ -402,6 +405,7 @@ def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, w
             th.join()
         dt = time.perf_counter() - t0
         server_cpu = _proc_cpu(proc.pid) - cpu0
+        client_cpu = time.process_time() - client0
     finally:
         proc.terminate()
         try:
@@ -414,7 +418,9 @@ def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, w
             "seconds": round(dt, 1), "rps": round(len(lat) / dt, 1), "p50_ms": round(_pct(lat, 50), 1),
             "p95_ms": round(_pct(lat, 95), 1), "p99_ms": round(_pct(lat, 99), 1), "warm_s": round(warm, 1),
             "server_cpu_ms_per_req": round(server_cpu * 1000 / len(lat), 1),
-            "rps_per_server_cpu_s": round(len(lat) / max(server_cpu, 1e-9), 1)}
+            "rps_per_server_cpu_s": round(len(lat) / max(server_cpu, 1e-9), 1),
+            "server_cpu_share": round(server_cpu / dt, 2), "client_cpu_share": round(client_cpu / dt, 2),
+            "client_cpu_ms_per_req": round(client_cpu * 1000 / len(lat), 2), "loop": loop, "http": http_impl}
 
 
 def _proc_cpu(pid: int) -> float:
@@ -449,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     ap.add_argument("--seconds", type=float, default=20.0, help="duration of the HTTP load")
     ap.add_argument("--server-workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--loop", default="auto", help="uvicorn event loop: auto (uvloop when installed) or asyncio")
+    ap.add_argument("--http", default="auto", help="uvicorn HTTP parser: auto (httptools when installed) or h11")
     ap.add_argument("--no-http", action="store_true", help="skip the HTTP API load")
     ap.add_argument("--http-only", action="store_true", help="with --db: only the HTTP API load")
     ap.add_argument("--warm-timeout", type=float, default=900, help="seconds the server may take to warm up")
@@ -483,13 +491,16 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
             print("(a scan only finds the literal words: no ranking, facets, concepts or filters)", flush=True)
         if not a.no_http:
-            h = http_load(db, a.clients, a.seconds, a.server_workers, a.warm_timeout)
+            h = http_load(db, a.clients, a.seconds, a.server_workers, a.warm_timeout, a.loop, a.http)
             if h.get("requests"):
-                print(f"HTTP API (uvicorn, {h['server_workers']} worker(s), {h['clients']} concurrent clients, "
+                print(f"HTTP API (uvicorn --loop {h['loop']} --http {h['http']}, {h['server_workers']} worker(s), "
+                      f"{h['clients']} concurrent clients, "
                       f"{h['seconds']} s, distinct queries with filters): {h['rps']} req/s, p50 {h['p50_ms']} ms, "
                       f"p95 {h['p95_ms']} ms, p99 {h['p99_ms']} ms, {h['errors']} errors of {h['requests']} "
                       f"(target >= 200 req/s, p95 < 100 ms); server CPU {h['server_cpu_ms_per_req']} ms/request = "
-                      f"{h['rps_per_server_cpu_s']} req per server CPU-second; server warm-up {h['warm_s']} s; "
+                      f"{h['rps_per_server_cpu_s']} req per server CPU-second; CPU share of one core: server "
+                      f"{h['server_cpu_share']:.0%}, load clients {h['client_cpu_share']:.0%} "
+                      f"({h['client_cpu_ms_per_req']} ms/request); server warm-up {h['warm_s']} s; "
                       f"{_load()}")
             else:
                 print(f"HTTP API: no request completed ({h['errors']} errors)")

@@ -15,11 +15,12 @@ import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any, AsyncGenerator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, AsyncIterator, Iterator
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -190,10 +191,31 @@ _IMPORT_OPENAPI = {
 # ---------------------------------------------------------------- app
 
 
+def _thread_limit() -> int:
+    """Threads that run the synchronous routes.  Why not anyio's 40: searches hold the GIL
+    for their Python part and each thread keeps its own SQLite connection; on a small
+    machine 40 threads only add switching and cold connections (POLICYTRACK_API_THREADS)."""
+    import os
+
+    raw = os.environ.get("POLICYTRACK_API_THREADS", "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return max(4, 4 * (os.cpu_count() or 1))
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit()
+    yield
+
+
 def create_app(settings: Settings | None = None, api: ApiSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     api = api or ApiSettings.from_env(token=settings.api_token)
     app = FastAPI(
+        lifespan=_lifespan,
         title="policytrack",
         version=_pkg_version,
         description="Commitments in Chinese government plans, tracked against reported progress.",
@@ -358,7 +380,8 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
         size = _page_size(request, size)
         params = dict(q=q, type=type, region=region, issuer=issuer, doc_type=doc_type, date_from=date_from,
                       date_to=date_to, department=department, indicator=indicator, status=status, mode=mode, page=page, size=size)
-        return D.run_search(_access(request), settings, {k: v for k, v in params.items() if v not in (None, "")})
+        resp = D.search_response(_access(request), settings, {k: v for k, v in params.items() if v not in (None, "")})
+        return Response(resp.model_dump_json(), media_type="application/json")
 
     # ------------------------------------------------------------ commitments
 

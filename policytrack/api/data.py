@@ -479,6 +479,12 @@ def ingest_uploads(acc: StoreAccess, saved: list[tuple[Path, str]], max_bytes: i
 
 
 def run_search(acc: StoreAccess, settings: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return search_response(acc, settings, params).model_dump(mode="json")
+
+
+def search_response(acc: StoreAccess, settings: Any, params: dict[str, Any]) -> Any:
+    """The backend's SearchResponse model: the HTTP route serialises it once with
+    `model_dump_json` (a dict went through jsonable_encoder and json.dumps again)."""
     try:
         from policytrack.search.backend import SearchError, SearchRequest
     except ImportError as exc:
@@ -502,7 +508,7 @@ def run_search(acc: StoreAccess, settings: Any, params: dict[str, Any]) -> dict[
         raise ApiError(422, "validation_error", str(exc)) from None
     except ImportError as exc:
         raise Unavailable(f"search is not available: {exc}") from exc
-    return resp.model_dump(mode="json")
+    return resp
 
 
 # ---------------------------------------------------------------- commitments (tracking adapter)
