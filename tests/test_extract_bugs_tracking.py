@@ -193,3 +193,48 @@ def test_bugs_caught_one_name_for_a_list_of_years(text, expected):
 def test_bugs_caught_checkable_end_states(text, meta, expected):
     got = [(c.quote, c.deadline) for c in commitments(text, meta) if c.kind == "qualitative"]
     assert all(e in got for e in expected) and (expected or not got), got
+
+
+# round 4: a clause whose 、 opens its own deadline holds two tasks, each with its date
+def test_bugs_caught_two_dated_tasks_in_one_clause():
+    text = "一要推动项目建设。力争5月底前启动滨河公园二期建设、年底前启动三期建设任务。"
+    got = [(c.quote, c.deadline) for c in commitments(text, {"date": "2024-02-20", "doc_type": "plan"})]
+    assert got == [("力争5月底前启动滨河公园二期建设", "2024-05"), ("年底前启动三期建设任务", "2024-12")]
+
+
+# round 4: sets of work areas and 提前N年 are not commitments (SCHEMA: no checkable end state of their own)
+@pytest.mark.parametrize("text", [
+    "今年重点抓好八个方面工作。",
+    "聚焦五项重点任务，推动教育高质量发展。",
+    "全市生态环境质量持续改善，提前两年完成“十四五”规划目标。",
+])
+def test_bugs_caught_not_commitments(text):
+    assert commitments(text, {"date": "2024-02-20", "doc_type": "plan"}) == []
+
+
+# round 4: a bound whose measure stands between it and the figure
+@pytest.mark.parametrize("text,op", [
+    ("到2025年，每年交流轮岗教师人数不低于符合交流条件教师总数的15%。", ">="),
+    ("力争达到高中阶段毛入学率95%的发展目标。", ">="),
+])
+def test_bugs_caught_distant_bound(text, op):
+    assert [c.target.op for c in commitments(text) if c.target] == [op]
+
+
+# round 4: reported figures on news pages and reports
+@pytest.mark.parametrize("text,meta,value", [
+    ("学生营养改善计划惠及全省，1850万人受益。", {"date": "2016-03-01", "doc_type": "plan"}, 18500000),
+    ("我省1月城镇新增就业1.8万人\n\n本报讯 1月份，全省实现城镇新增就业1.8万人，完成年计划6.2%；全省城镇调查失业率5.8%，比去年同期下降0.2个百分点。", None, 6.2),
+])
+def test_bugs_caught_reported_not_promised(text, meta, value):
+    recs = extract_text(text, meta, doc="t")
+    assert value in [r.value for r in recs if r.type == "progress"]
+    assert not [r for r in recs if r.type == "commitment" and r.target and r.target.value == value]
+
+
+def test_bugs_caught_compared_base_year_is_not_the_report_year():
+    from policytrack.extract.context import build_context
+
+    text = "【统计局：卫生资源持续增加】我国每千人口床位数从2020年的6.46张增加到2023年的7.23张，比2020年增长12%。"
+    ctx = build_context(text, {"doc_type": "report"}, "t")
+    assert ctx.report_year == 2023

@@ -20,6 +20,7 @@ from . import deadlines
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 _YEAR_ANY = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _REVIEW_YEAR = re.compile(r"^\W*(?:[一二三四五六七八九十\d]+[、.．]\s*)?((?:19|20)\d\d)\s*年(?:度)?(?:[\u4e00-\u9fff]{0,8})(?:总结|回顾|工作情况|完成情况)")
+_COMPARED = re.compile(r"(?:比|较|从|由|自|同比)$")
 _DATE_LINE = re.compile(r"((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]")
 
 
@@ -159,7 +160,8 @@ def build_context(text: str, doc_meta: DocMeta | dict | None, doc: str) -> DocCo
         m = re.search(r"(?<!\d)((?:19|20)\d\d)(?![\d.%％])", probe or "")
         if m is None and not title:
             # a web page without a formal title: its date line is the best evidence
-            m = _YEAR.search(head[:300])
+            # …从2020年的6.46张增加到…, 比2020年增长: a base year compared against is not it
+            m = next((y for y in _YEAR.finditer(head[:300]) if not _COMPARED.search(head, max(0, y.start() - 2), y.start())), None)
         report_year = int(m.group(1)) if m else None
     plan_end = deadlines.plan_end_year(title, head[:1500]) if doc_type != "report" else None
     try:

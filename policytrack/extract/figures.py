@@ -362,6 +362,10 @@ def _nearby_op(text: str, clause: Piece, m: NumberMention, group: list[NumberMen
     for op, words in _num_lex().get("ops_nearby", {}).items():
         if any(w in window for w in words):
             return op
+    far = text[max(clause.start, m.num_start - 40):m.num_start]
+    for op, pats in _num_lex().get("ops_distant", {}).items():
+        if any(re.search(p, far) for p in pats):
+            return op
     if i is None:
         i = next((k for k, g in enumerate(group) if g is m), 0)  # identity: == on mentions is slow
     if i > 0:
@@ -430,6 +434,21 @@ def _year_pairs(text: str, m: NumberMention, group: list[NumberMention], times: 
         return None
     i = next((k for k, g in enumerate(group) if g is m), None)
     return run[i].value if i is not None else None
+
+
+def _dated_parts(text: str, cls: list[Piece], times: list[TimeExpr], by_clause: dict) -> list[Piece]:
+    """力争6月底前启动二期建设、年底前启动三期建设: a clause whose 、 opens a deadline of its
+    own holds two tasks, each checkable by its own date."""
+    out: list[Piece] = []
+    for c in cls:
+        cuts = [t.start for t in times if c.start < t.start - 1 < c.end and text[t.start - 1] == "、"
+                and t.kind == "deadline" and not t.compare] if c.start not in by_clause else []
+        a = c.start
+        for k in cuts:
+            out.append(Piece(a, k - 1))
+            a = k
+        out.append(Piece(a, c.end) if cuts else c)
+    return out
 
 
 def _deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], para_times: list[TimeExpr], first_times: list[TimeExpr]) -> str | None:
@@ -608,7 +627,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
             n_before = len(out)
             dated = [t for t in times if t.kind == "deadline" and t.explicit and not t.compare
                      and text[t.end - 1:t.end] == "前" and t.start - sent.start <= 2]
-            for c in cls:
+            for c in _dated_parts(text, cls, times, by_clause):
                 if c.start in by_clause:
                     continue
                 ct = text[c.start:c.end]
