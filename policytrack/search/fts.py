@@ -146,9 +146,63 @@ class FtsBackend:
         sig = self._signature(conn)
         with self._lock:
             if self._shared is None or self._shared.version != sig:
-                self._shared = self._load(conn, sig)
+                old = self._shared
+                self._shared = (self._extend(conn, old, sig) if old is not None else None) or self._load(conn, sig)
             self._local.seen = (seen, self._shared.version)
             return self._shared
+
+    def _extend(self, conn: sqlite3.Connection, old: _Cache, sig: tuple) -> _Cache | None:
+        """The cache after documents were only added (an upload, an ingest): the old one
+        plus the new rows, or None when something else changed (records deleted by a
+        re-extraction, tracking status) and a full load is needed.
+
+        Why: a full load reads and parses every record and every record document's text
+        (seconds at 100k passages) while the searches behind the lock wait; under
+        bench/load.py's 10 % uploads that was once per upload.  The old cache is copied,
+        never changed, because other threads may be reading it."""
+        view, old_sig = old.view, old.version
+        if view is None or old_sig is None or len(old_sig) != len(sig) or len(sig) < 4:
+            return None
+        n_docs, max_p, max_r, n_r = sig[:4]
+        o_docs, o_max_p, o_max_r, o_n_r = old_sig[:4]
+        if view.status_sql and sig[-1] != old_sig[-1]:
+            return None  # tracking status changed: every record's status is read again
+        if n_docs < o_docs or (max_p or 0) < (o_max_p or 0):
+            return None  # documents or passages removed
+        new_rows = conn.execute(f"SELECT {view.record_select('r')} FROM records r WHERE r.rowid > ?",
+                                (o_max_r or 0,)).fetchall()
+        if (n_r or 0) - (o_n_r or 0) != len(new_rows):
+            return None  # records were deleted (re-extraction): reload
+        cache = _Cache()
+        cache.view = view
+        cache.docs = view.load_docs(conn)  # a new version supersedes an old one: flags change
+        cache.passage_doc = dict(old.passage_doc)
+        cache.passage_doc.update((r[0], str(r[1])) for r in conn.execute(
+            f"SELECT rowid, {_q(view.p_doc)} FROM passages WHERE rowid > ?", (o_max_p or 0,)))
+        cache.records = dict(old.records)
+        cache.by_indicator = dict(old.by_indicator)
+        cache.by_department = dict(old.by_department)
+        cache.record_texts = dict(old.record_texts)
+        cache.sentence_keys = dict(old.sentence_keys)
+        added: list[int] = []
+        for row in new_rows:
+            rec = view.record_row(row)
+            cache.records[rec["rowid"]] = rec
+            added.append(rec["rowid"])
+            if rec.get("indicator_id"):
+                iid = str(rec["indicator_id"])
+                cache.by_indicator[iid] = [*cache.by_indicator.get(iid, ()), rec["rowid"]]
+            for dep in set(rec.get("departments") or ()):
+                cache.by_department[dep] = [*cache.by_department.get(dep, ()), rec["rowid"]]
+        self._load_sentences(conn, cache, added)
+        if view.status_sql and added:
+            st = dict(conn.execute(view.status_sql).fetchall())
+            for k in added:
+                rec = cache.records[k]
+                if st.get(rec["id"]) is not None:
+                    rec["status"] = st[rec["id"]]
+        cache.version = sig
+        return cache
 
     def _load(self, conn: sqlite3.Connection, sig: tuple) -> _Cache:
         cache = _Cache()
@@ -176,20 +230,24 @@ class FtsBackend:
         return cache
 
     @staticmethod
-    def _load_sentences(conn: sqlite3.Connection, cache: _Cache) -> None:
+    def _load_sentences(conn: sqlite3.Connection, cache: _Cache, only: list[int] | None = None) -> None:
         """Every record's sentence, found once per store version with each document's text
         read once: computed per query it cost a document fetch per record hit (the query
         mix touches hundreds of documents at 100k passages, more than any text cache holds)."""
         view = cache.view
         assert view is not None
         per_doc: dict[str, list[int]] = {}
-        for k, r in cache.records.items():
+        for k in (cache.records if only is None else only):
+            r = cache.records[k]
             if isinstance(r.get("start"), int):
                 per_doc.setdefault(str(r["doc"]), []).append(k)
         if not per_doc or "text" not in view.all_doc_cols:
             return
         keys = cache.sentence_keys
-        for doc, text in conn.execute(f"SELECT {_q(view.doc_id)}, text FROM documents"):
+        sql = f"SELECT {_q(view.doc_id)}, text FROM documents"
+        if only is not None:  # the documents of the new records only
+            sql += f" WHERE {_q(view.doc_id)} IN ({','.join('?' * len(per_doc))})"
+        for doc, text in conn.execute(sql, list(per_doc) if only is not None else ()):
             ks = per_doc.get(str(doc))
             if not ks:
                 continue
