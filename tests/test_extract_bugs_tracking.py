@@ -238,3 +238,22 @@ def test_bugs_caught_compared_base_year_is_not_the_report_year():
     text = "【统计局：卫生资源持续增加】我国每千人口床位数从2020年的6.46张增加到2023年的7.23张，比2020年增长12%。"
     ctx = build_context(text, {"doc_type": "report"}, "t")
     assert ctx.report_year == 2023
+
+
+# round 4: deadlines a date does not set
+@pytest.mark.parametrize("text,meta,expected", [
+    # a per-unit norm is a standing rule
+    ("今年起，某区将2年新建公办幼儿园12所。每所新建公办园设置3个托育班。", {"date": "2024-04-28", "doc_type": "plan"}, [(12, "2025"), (3, None)]),
+    # due on an event, not by the page's date
+    ("10所公办幼儿园即将投用。待全部投入使用后，将新增公办学位1200个。", {"date": "2026-01-23"}, [(1200, None)]),
+    # N年内 inside a named N-year range ends with the range
+    ("组织实施学前教育三年行动计划(2017年—2019年)，计划三年内建设200所公办幼儿园。", {"date": "2017-03-01", "doc_type": "plan"}, [(200, "2019")]),
+])
+def test_bugs_caught_deadline_not_from_the_date(text, meta, expected):
+    assert [(c.target.value, c.deadline) for c in commitments(text, meta) if c.target] == expected
+
+
+def test_bugs_caught_one_hand_in_per_date():
+    text = "请各责任单位分别于2018年6月30日和12月10日前，将上半年和全年落实情况报市政府督查室。"
+    cs = commitments(text, {"date": "2018-03-31", "doc_type": "plan", "title": "关于印发2018年度重点工作清单的通知"})
+    assert [c.deadline for c in cs] == ["2018-06-30", "2018-12-10"]

@@ -47,8 +47,9 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             if ctx.text[max(0, t.start - 2):t.start].endswith(("已", "已于", "已在")):
                 score -= 1  # 已于8月底全部完成: when it was done, not a deadline
                 continue
-            if ctx.doc_type == "report" and not t.explicit and not re.search(r"[前内]", ctx.text[t.start:t.end]):
-                continue  # 今年招聘教师464人 in a report: the reporting year, not a promise
+            if ctx.doc_type == "report" and not t.explicit and not re.search(r"[前内]", ctx.text[t.start:t.end]) \
+                    and not re.search(r"(?:将于|拟于|计划于|预计于?)$", ctx.text[max(0, t.start - 3):t.start]):
+                continue  # (…将于7月底到位 in a progress report still promises)  # 今年招聘教师464人 in a report: the reporting year, not a promise
             y = int(t.value[:4])
             ref = ctx.report_year or ctx.doc_year
             if ref and y < ref and t.explicit:

@@ -45,6 +45,7 @@ _REL = re.compile(
     r"|(?<![\d年])(?P<mo>1[0-2]|[1-9])\s*月(?:(?P<day>[1-3]?\d)\s*日)?(?P<mend>底|末)?(?P<mpre>前|之前|以前)?(?P<act>\s*(?:建成|完成|启动|开工|投用|投入|竣工|到位|交付))?"
 )
 _SPAN_YEARS = re.compile(r"(?:将|用|利用|力争|计划)\s*(?P<n>[1-9一二两三四五])\s*年(?!内|底|末|级|制|\d)")
+_YEAR_SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[-－—–~～至到]+\s*((?:19|20)\d\d)\s*年")
 _PLAN_PERIOD = re.compile(r"规划期(?:内|末|间)")
 
 
@@ -125,7 +126,11 @@ def find_times(text: str, start: int, end: int, doc_year: int | None = None, pla
             elif m.group("n"):
                 n = m.group("n")
                 k = int(n) if n.isdigit() else "一二三四五".find(n) + 1 or 2
-                out.append(TimeExpr(m.start(), m.end(), "deadline", str(doc_year + k), False))
+                # 三年行动计划(2014年—2016年)，计划三年内…: the named years are those three
+                span = [r for r in _YEAR_SPAN.finditer(text, start, end) if int(r.group(2)) - int(r.group(1)) + 1 == k
+                        and int(r.group(1)) <= doc_year <= int(r.group(2))]
+                value = span[0].group(2) if span else str(doc_year + k)
+                out.append(TimeExpr(m.start(), m.end(), "deadline", value, False))
             elif m.group("mo") and (m.group("mend") or m.group("mpre") or m.group("act")):
                 if m.group("day") and not m.group("mpre"):
                     continue  # 1月13日上午: a date line, not a deadline

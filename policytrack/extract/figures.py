@@ -382,6 +382,8 @@ def _nearby_op(text: str, clause: Piece, m: NumberMention, group: list[NumberMen
     return m.op
 
 
+_UNDATED = re.compile(r"待[^，,。；;]{1,20}后|最终|长远|远期")
+_PER_UNIT = re.compile(r"\s*每(?:所|个|校|生|班|周|月|学期|学年|名|人|位)")
 _COORDINATED = re.compile(r"[^，,。；;]{0,12}[、和及与][\u4e00-\u9fff]{0,2}")
 
 
@@ -596,6 +598,10 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                         deadline = str(ctx.doc_year)  # a dated news page or speech: this year's target
                     if cell is not None and (hy := _header_year(cell.header)):
                         deadline = deadline if deadline and deadline.startswith(hy) else hy
+                    if not own_times and (_PER_UNIT.match(text, c.start, m.start) or _UNDATED.search(text, sent.start, m.start)):
+                        # 每所新建公办园设置2个托育班: a standing norm, due whenever a school opens;
+                        # 待全部投入使用后，将新增…: due on an event, not by a date
+                        deadline = None
                     paired = _year_pairs(text, m, group, times) or _respective(text, sent, m, mentions, times)
                     if paired:
                         deadline = paired
@@ -649,6 +655,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 if score <= 1 and not (score > 0 and ctx.heading_bias(c.start) > 0):
                     continue
                 deadline = _deadline(ctx, para, c.end, times, para_times, first_times_now)
+                if not own_times and _UNDATED.search(text, sent.start, c.end):
+                    deadline = None  # 最终将建成…: an eventual end state, whatever the paragraph's date
                 if qcell is not None and (hy := _header_year(qcell.header)):
                     deadline = deadline if deadline and deadline.startswith(hy) else hy
                 qstarts = [t for t in times if t.kind == "start" and not t.compare]
@@ -658,6 +666,12 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 if qcell is not None and (rd := _row_departments(cells, para.start, text)):
                     qrec["departments"] = rd
                 out.append(qrec)
+                if "分别" in ct:
+                    # 请各单位分别于6月30日和12月10日前报送…: one hand-in per date
+                    own = [t for t in times if c.start <= t.start < c.end and t.kind in ("deadline", "year") and not t.compare]
+                    if len(own) >= 2 and own[-1].kind == "deadline" and len(own[0].value) > 4:
+                        qrec["deadline"] = own[0].value
+                        out.extend(dict(qrec, deadline=t.value) for t in own[1:])
             para_times.extend(times)
             opening = [t for t in times if t.kind == "year" and not t.compare and t.start - sent.start <= 2]
             if own_times:
