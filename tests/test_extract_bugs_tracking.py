@@ -257,3 +257,20 @@ def test_bugs_caught_one_hand_in_per_date():
     text = "请各责任单位分别于2018年6月30日和12月10日前，将上半年和全年落实情况报市政府督查室。"
     cs = commitments(text, {"date": "2018-03-31", "doc_type": "plan", "title": "关于印发2018年度重点工作清单的通知"})
     assert [c.deadline for c in cs] == ["2018-06-30", "2018-12-10"]
+
+
+# round 4: indicator names of counts
+@pytest.mark.parametrize("text,expected", [
+    # a school's places are that school's, a kind of school's are the plan's
+    ("1.新建城北幼儿园，新增学位270个。", "城北幼儿园新增学位"),
+    ("2.第三小学扩建工程年底前竣工，新增学位1080个。", "第三小学扩建工程新增学位"),
+    ("到2025年，新建公办幼儿园6所，新增学位2400个。", "新增学位"),
+    # words that only frame or coordinate the figure do not name it
+    ("对全县28所义务教育学校实行课后服务全覆盖。", "义务教育学校实行课后服务全覆盖"),
+    ("完成东关学校及11处农村学校塑胶运动场地建成并投入使用。", "农村学校塑胶运动场地建成"),
+    # a verb's object goes on after the unit
+    ("完成南山学校一期3座教学楼建设。", "完成南山学校一期教学楼建设"),
+])
+def test_bugs_caught_indicator_of_a_count(text, expected):
+    meta = {"date": "2022-03-01", "doc_type": "plan", "title": "某县教育局2022年为民办实事"}
+    assert [c.indicator for c in commitments(text, meta) if c.target][-1] == expected

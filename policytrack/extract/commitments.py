@@ -119,7 +119,7 @@ def _end_state_patterns() -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
 
 
-def is_standing_or_end_state(clause: str) -> bool:
+def is_standing_or_end_state(clause: str, dated: bool = False) -> bool:
     """An end state a reader could check (建成, 全覆盖, 达到…标准), not a subordinate clause
     (项目建成后, …造成不良影响的) or a noun that merely contains the verb (完成情况)."""
     c = cues()
@@ -134,8 +134,8 @@ def is_standing_or_end_state(clause: str) -> bool:
         return False
     # 实现教育公平 is vague; 能力提升项目全部完成 names a project, whose completion is checkable
     named = re.sub(r"[\u4e00-\u9fff]{2}(?:项目|工程)", "", probe.replace("提升改造", "改造"))  # 滑雪场提升改造 is a works project
-    if any(w in named for w in c["vague_objects"]):
-        return False
+    if any(w in named for w in c["vague_objects"] if not (dated and w in c.get("vague_unless_dated", ()))):
+        return False  # 建成…体系 is vague, 到2024年，…建成…体系 has a date to be checked by
     if body.endswith(tuple(c["activity_endings"])) and not any(w in body for w in c["activity_exceptions"]):
         return False
     return True

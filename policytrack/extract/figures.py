@@ -280,7 +280,12 @@ def _named(text: str, clause: Piece, m: NumberMention, before: str) -> str:
     """The indicator of a figure whose own words before it are only a verb or nothing:
     完成22所乡镇寄宿制学校改造 counts what follows the unit (完成乡镇寄宿制学校改造), and
     85%以上的班额达到…标准 measures 班额, not what an earlier clause named."""
-    if before and _verb_only().fullmatch(before) is None:
+    # 对全市34所学校实行…, 完成甲校及13处农村学校…: the words before the figure only frame
+    # or coordinate it; 完成泉山学校一期2座教学楼建设: a verb's object goes on after the unit
+    framed = bool(before) and _FRAME_ONLY.fullmatch(before) is not None
+    conj = before.endswith(("及", "和", "与", "、"))
+    lead = _verb_only().match(before).end() if before else 0
+    if before and not framed and not conj and lead == 0:
         return before
     after = text[m.end:min(clause.end, m.end + _LOOKBACK)]
     after = after[1:] if after.startswith("的") else after
@@ -288,7 +293,11 @@ def _named(text: str, clause: Piece, m: NumberMention, before: str) -> str:
     obj = clean_indicator(after[:cut.start()] if cut else after)
     if len(obj) < 2 or not ("\u4e00" <= obj[0] <= "\u9fff"):
         return before
-    return before + obj
+    return obj if framed or conj else before + obj
+
+
+_GENERIC_FACILITY = re.compile(r"(?:[一二三四五六七八九十\d]|公办|民办|普惠|乡镇|农村|城区|城镇|中小|各类|一批|标准化|寄宿制)")
+_FRAME_ONLY = re.compile(r"(?:对|在|为|向|给)?(?:全市|全县|全区|全省|全国|全镇|全乡)?")
 
 
 @lru_cache(maxsize=1)
@@ -302,6 +311,27 @@ def _bare_verbs() -> re.Pattern[str]:
 def _facility() -> re.Pattern[str]:
     sfx = cues().get("facility_suffixes") or ["学校"]
     return re.compile(r"[\u4e00-\u9fff“”]{2,16}(?:" + "|".join(map(re.escape, sfx)) + ")")
+
+
+@lru_cache(maxsize=1)
+def _bare_counts() -> frozenset[str]:
+    return frozenset(cues().get("bare_count_names") or ())
+
+
+def _facility_named(text: str, a: int, b: int, name: str) -> str:
+    """新建城东幼儿园，新增学位360个: places counted for one school are that school's, not the
+    region's 新增学位 (the tracker would add them to the plan-wide target)."""
+    found = None
+    for found in _facility().finditer(text, max(a, b - 60), b):
+        pass
+    if found is None:
+        return name
+    head = clean_indicator(found.group(0))
+    lead = _verb_only().match(head)
+    head = head[lead.end():] if lead else head
+    if len(head) < 4 or _GENERIC_FACILITY.match(head):
+        return name  # 新建公办幼儿园5所，新增学位3000个: a kind of school, not one school
+    return head + name
 
 
 def _qual_indicator(text: str, sent: Piece, c: Piece, cls: list[Piece], times: list[TimeExpr]) -> str:
@@ -581,6 +611,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 indicator = (pair and pair[0]) or _named(text, c, m, clean_indicator(_without_times(text, near, m.start, times))) \
                     or clean_indicator(_without_times(text, c.start, min(group[0].start, c.start + _LOOKBACK), times)) \
                     or clean_indicator(_without_times(text, max(sent.start, m.start - _LOOKBACK), m.start, times))
+                if indicator in _bare_counts() and c.start > sent.start:
+                    indicator = _facility_named(text, sent.start, c.start, indicator)
                 rec = {
                     "start": seg.start, "end": seg.end, "indicator": indicator,
                     "value": m.value, "unit": m.unit, "op": _nearby_op(text, c, m, group, index_in[id(m)], memo), "mention": m,
@@ -639,7 +671,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 ct = text[c.start:c.end]
                 if len(ct) < 4:
                     continue
-                if not is_standing_or_end_state(ct) or looks_process(ct):
+                if not is_standing_or_end_state(ct, any(t.explicit and t.kind == "deadline" and not t.compare for t in times)) or looks_process(ct):
                     # 2019年8月底前，…制定时间表、路线图: a task that opens with its own date is
                     # checkable by that date whatever its verb; one record for the sentence
                     if not (dated and c is cls[-1] and len(out) == n_before and c.start > dated[0].end):
