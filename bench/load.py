@@ -9,6 +9,8 @@ machine the clients and the server compete for the same cores, so the figures
 are a floor.
 
     python3 bench/load.py [--duration 30] [--clients 8] [--upload-share 0.1] [--workers 1]
+    python3 bench/load.py --db /tmp/big/policytrack.db   # start from a copy of that store (e.g. the
+                                                         # 100k-passage one bench/search.py --keep built)
     python3 bench/load.py --linearity      # extractor time vs input size
 
 Figures go to stdout; docs/RELIABILITY.md records one run.
@@ -17,6 +19,7 @@ Figures go to stdout; docs/RELIABILITY.md records one run.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import random
 import signal
@@ -28,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -104,40 +108,79 @@ def _cpu_s(pid: int) -> float:
     return total
 
 
-def load(duration: float, clients: int, upload_share: float, workers: int = 1) -> None:
-    import httpx
+class _Client:
+    """A keep-alive HTTP/1.1 connection with nothing on top (http.client): the load runs on
+    the same cores as the server, and httpx spent about a millisecond of CPU per request."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+        try:
+            self.conn.request(method, path, body=body, headers=headers or {})
+            r = self.conn.getresponse()
+            return r.status, r.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            raise
+
+    def get(self, path: str, params: dict | None = None) -> tuple[int, bytes]:
+        return self.request("GET", path + ("?" + urlencode(params) if params else ""))
+
+    def upload(self, name: str, body: bytes) -> tuple[int, bytes]:
+        boundary = f"pt{random.getrandbits(64):016x}"
+        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+                f"Content-Type: text/plain\r\n\r\n").encode() + body + f"\r\n--{boundary}--\r\n".encode()
+        return self.request("POST", "/documents", data, {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                                        "Authorization": f"Bearer {TOKEN}"})
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def load(duration: float, clients: int, upload_share: float, workers: int = 1, db: Path | None = None) -> None:
+    import json
+    import shutil
 
     from policytrack.ingest.pipeline import ingest_paths
     from policytrack.store import Store
 
     data = Path(tempfile.mkdtemp(prefix="policytrack-load-"))
-    corpus = sorted(p for p in (REPO / "corpus").iterdir() if p.suffix.lower() in (".pdf", ".docx", ".html", ".htm", ".txt"))
     t0 = time.perf_counter()
-    outs = ingest_paths(corpus, Store(data / "policytrack.db"))
-    print(f"corpus: {sum(o.status == 'ingested' for o in outs)} documents ingested in {time.perf_counter() - t0:.1f} s")
+    if db is not None:  # a copy: uploads write to it
+        shutil.copy(db, data / "policytrack.db")
+        print(f"store: copy of {db} in {time.perf_counter() - t0:.1f} s")
+    else:
+        corpus = sorted(p for p in (REPO / "corpus").iterdir() if p.suffix.lower() in (".pdf", ".docx", ".html", ".htm", ".txt"))
+        outs = ingest_paths(corpus, Store(data / "policytrack.db"))
+        print(f"corpus: {sum(o.status == 'ingested' for o in outs)} documents ingested in {time.perf_counter() - t0:.1f} s")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "POLICYTRACK_DATA": str(data), "POLICYTRACK_API_TOKEN": TOKEN}
     proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(workers)], cwd=REPO, env=env,
                             start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
     try:
+        warm_client = _Client(port)
         for _ in range(300):
             try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                if warm_client.get("/health")[0] == 200:
                     break
-            except httpx.HTTPError:
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.2)
         idle_mb = _peak_rss_mb(proc.pid)
         # warm-up outside the measured window: the first search loads jieba, the first upload the
         # extractor; with several uvicorn workers each needs its own, so warm each a few times
+        t_warm = time.perf_counter()
         for k in range(2 * workers):
             name, body = _upload_body(10**8 + k)
-            httpx.post(base + "/documents", files={"files": (name, body, "text/plain")}, timeout=300,
-                       headers={"Authorization": f"Bearer {TOKEN}"})
+            warm_client.upload(name, body)
             for path, params in QUERIES:
-                httpx.get(base + path, params=params, timeout=300)
+                warm_client.get(path, params)
+        warm_client.close()
+        warm_s = time.perf_counter() - t_warm
         warm_mb = _peak_rss_mb(proc.pid)
         lat: dict[str, list[float]] = {"search": [], "browse": [], "upload": []}
         errors: list[str] = []
@@ -147,26 +190,30 @@ def load(duration: float, clients: int, upload_share: float, workers: int = 1) -
 
         def client(n: int) -> None:
             rnd = random.Random(n)
-            with httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
-                while time.monotonic() < stop:
-                    t = time.perf_counter()
+            c = _Client(port)
+            while time.monotonic() < stop:
+                t = time.perf_counter()
+                try:
                     if rnd.random() < upload_share:
                         with lock:
                             i = next(counter)
                         name, body = _upload_body(i)
-                        r = c.post("/documents", files={"files": (name, body, "text/plain")})
+                        status, text = c.upload(name, body)
                         kind = "upload"
-                        ok = r.status_code == 200 and r.json()["results"][0]["status"] == "ingested"
+                        ok = status == 200 and json.loads(text)["results"][0]["status"] == "ingested"
                     else:
                         path, params = rnd.choice(QUERIES)
-                        r = c.get(path, params={**params, "size": params.get("size", 10)} if path == "/search" else params)
+                        status, text = c.get(path, {**params, "size": params.get("size", 10)} if path == "/search" else params)
                         kind = "search" if path == "/search" else "browse"
-                        ok = r.status_code == 200
-                    dt = time.perf_counter() - t
-                    with lock:
-                        lat[kind].append(dt)
-                        if not ok or "locked" in r.text:
-                            errors.append(f"{kind} {r.status_code} {r.text[:120]}")
+                        ok = status == 200
+                except (OSError, http.client.HTTPException) as exc:
+                    kind, ok, status, text = "search", False, 0, str(exc).encode()
+                dt = time.perf_counter() - t
+                with lock:
+                    lat[kind].append(dt)
+                    if not ok or b"locked" in text:
+                        errors.append(f"{kind} {status} {text[:120].decode(errors='replace')}")
+            c.close()
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         load_before = os.getloadavg()
@@ -184,8 +231,9 @@ def load(duration: float, clients: int, upload_share: float, workers: int = 1) -
         print(f"load: {clients} clients for {wall:.1f} s on {os.cpu_count()} cores, upload share {upload_share:.0%}, "
               f"uvicorn workers {workers}")
         print(f"  machine load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} (shared machine)")
-        print(f"  CPU: server {cpu_server:.1f} s ({cpu_server / wall:.0%} of one core), clients {cpu_self:.1f} s; "
-              f"server CPU per request {cpu_server / max(1, len(all_lat)) * 1000:.1f} ms")
+        print(f"  CPU: server {cpu_server:.1f} s ({cpu_server / wall:.0%} of one core), load clients {cpu_self:.1f} s "
+              f"({cpu_self / wall:.0%} of one core); per request: server {cpu_server / max(1, len(all_lat)) * 1000:.1f} ms, "
+              f"clients {cpu_self / max(1, len(all_lat)) * 1000:.2f} ms; server warm-up {warm_s:.1f} s")
         print(f"  requests: {len(all_lat)}  sustained: {len(all_lat) / wall:.1f} req/s  errors: {len(errors)}")
         print(f"  all     p50 {_pct(all_lat, 50) * 1000:7.1f} ms  p95 {_pct(all_lat, 95) * 1000:7.1f} ms  p99 {_pct(all_lat, 99) * 1000:7.1f} ms")
         for kind, xs in lat.items():
@@ -249,12 +297,13 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--upload-share", type=float, default=0.10)
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (as `serve --workers`)")
+    ap.add_argument("--db", type=Path, help="start from a copy of this store instead of ingesting corpus/")
     ap.add_argument("--linearity", action="store_true", help="measure extractor time vs input size instead")
     a = ap.parse_args()
     if a.linearity:
         linearity()
     else:
-        load(a.duration, a.clients, a.upload_share, a.workers)
+        load(a.duration, a.clients, a.upload_share, a.workers, a.db)
     return 0
 
 

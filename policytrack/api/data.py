@@ -87,6 +87,8 @@ class StoreAccess:
         self._watch: sqlite3.Connection | None = None
         self._search_backend: Any = None
         self._evals: tuple[Any, dict[date, dict[str, Any]]] | None = None
+        self._refreshing = False  # a background snapshot build is running
+        self._statuses: tuple[Any, date, dict[str, str]] | None = None  # (snapshot, day, status by id) built with it
 
     @property
     def store(self) -> Any:
@@ -178,7 +180,7 @@ class StoreAccess:
         with self._key_lock:
             self._tracking_writes += 1
 
-    def snapshot(self) -> Any:
+    def snapshot(self, background: bool = False) -> Any:
         """The tracker's snapshot (links, decisions, imports), rebuilt only after a write.
 
         Building one reads every record and runs the linker (~0.1 s on the bundled
@@ -196,24 +198,62 @@ class StoreAccess:
         if held is not None and held[0] == self._db_key():
             return held[1]
         must_wait = held is None or self._tracking_writes > self._tracking_built
+        if background and not must_wait:
+            # search's status facets after an upload: the next snapshot (and today's
+            # statuses for it) is built in the background and swapped in when complete;
+            # meanwhile search answers from the previous one (at 100k passages a build
+            # takes seconds: the search that noticed used to wait for it, and every search
+            # touching status then waited for the re-evaluation)
+            self._refresh_in_background()
+            return held[1]  # type: ignore[index]
         if not self._snap_lock.acquire(blocking=must_wait):
             return held[1]  # type: ignore[index] - another thread is building the next one
         try:
-            writes = self._tracking_writes
-            key = self._db_key()  # read before building: a commit during the build forces a rebuild next time
-            if self._snap is not None and self._snap[0] == key:
-                self._tracking_built = max(self._tracking_built, writes)
-                return self._snap[1]
-            tr = Tracker(self.db_path)
-            try:
-                snap = tr.snapshot()
-            finally:
-                tr.close()
-            self._snap = (key, snap)
-            self._tracking_built = writes
-            return snap
+            return self._build_locked(Tracker, precompute=True)
         finally:
             self._snap_lock.release()
+
+    def _build_locked(self, tracker_cls: Any, precompute: bool = False) -> Any:
+        writes = self._tracking_writes
+        key = self._db_key()  # read before building: a commit during the build forces a rebuild next time
+        if self._snap is not None and self._snap[0] == key:
+            self._tracking_built = max(self._tracking_built, writes)
+            return self._snap[1]
+        tr = tracker_cls(self.db_path)
+        try:
+            snap = tr.snapshot()
+        finally:
+            tr.close()
+        if precompute:  # today's evaluations, before anyone can see the snapshot
+            day = date.today()
+            results = {c.id: snap.evaluate(c, day) for c in snap.commitments}
+            self._evals = (snap, {day: dict(results)})
+            self._statuses = (snap, day, {i: r.status for i, r in results.items()})
+        self._snap = (key, snap)
+        self._tracking_built = writes
+        return snap
+
+    def _refresh_in_background(self) -> None:
+        """Start one builder thread unless one is running (uploads during a build coalesce
+        into the next build rather than one build each)."""
+        from policytrack.track.tracker import Tracker
+
+        with self._key_lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+
+        def run() -> None:
+            try:
+                with self._snap_lock:
+                    self._build_locked(Tracker, precompute=True)
+            except Exception:  # noqa: BLE001 - the next request retries; readers keep the old one
+                pass
+            finally:
+                with self._key_lock:
+                    self._refreshing = False
+
+        threading.Thread(target=run, name="policytrack-snapshot", daemon=True).start()
 
     def evaluate(self, commitments: Iterable[Commitment], day: date, snap: Any = None) -> dict[str, Any]:
         """Tracking results per commitment id, remembered per snapshot and day.
@@ -266,12 +306,16 @@ class StoreAccess:
             """Every commitment's status, evaluated in one pass per snapshot and day (under a
             second for 16k commitments): evaluated per query, a search touching thousands of
             commitments (大班额 at 100k passages) paid for each one."""
-            snap = self.snapshot()
+            snap = self.snapshot(background=True)
             day = date.today()
             with lock:
                 if memo[0] is not snap or memo[1] != day:
-                    # the same evaluations the commitments pages use (one pass per snapshot and day)
-                    memo[:] = [snap, day, {i: r.status for i, r in self.evaluate(snap.commitments, day, snap).items()}]
+                    pre = self._statuses
+                    if pre is not None and pre[0] is snap and pre[1] == day:
+                        memo[:] = [snap, day, pre[2]]  # computed by the background build
+                    else:
+                        # the same evaluations the commitments pages use (one pass per snapshot and day)
+                        memo[:] = [snap, day, {i: r.status for i, r in self.evaluate(snap.commitments, day, snap).items()}]
                 st = memo[2]
             return {i: st[i] for i in ids if st.get(i) is not None}
 

@@ -146,8 +146,18 @@ class FtsBackend:
         sig = self._signature(conn)
         with self._lock:
             if self._shared is None or self._shared.version != sig:
-                old = self._shared
-                self._shared = (self._extend(conn, old, sig) if old is not None else None) or self._load(conn, sig)
+                # one read transaction: the signature and the rows loaded for it come from
+                # the same snapshot (an upload committing between them made the new rows
+                # disagree with the counts, and every concurrent upload a full reload)
+                conn.execute("BEGIN")
+                try:
+                    sig = self._signature(conn)
+                    if self._shared is None or self._shared.version != sig:
+                        old = self._shared
+                        self._shared = (self._extend(conn, old, sig) if old is not None else None) or \
+                            self._load(conn, sig)
+                finally:
+                    conn.execute("COMMIT")
             self._local.seen = (seen, self._shared.version)
             return self._shared
 
