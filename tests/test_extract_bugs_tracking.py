@@ -274,3 +274,20 @@ def test_bugs_caught_one_hand_in_per_date():
 def test_bugs_caught_indicator_of_a_count(text, expected):
     meta = {"date": "2022-03-01", "doc_type": "plan", "title": "某县教育局2022年为民办实事"}
     assert [c.indicator for c in commitments(text, meta) if c.target][-1] == expected
+
+
+# round 4: slogans and figures already acted on are not commitments
+@pytest.mark.parametrize("text,meta", [
+    ("力争高考本科上线率实现新突破。", {"date": "2023-02-19", "doc_type": "plan"}),
+    ("努力实现2025年一季度“开门红”。", {"date": "2025-01-10", "doc_type": "plan"}),
+    ("“十四五”时期，是我国由全面建成小康社会向基本实现社会主义现代化迈进的关键时期。", PLAN),
+    ("加快教育项目建设，1月份32所建设项目均已开工。", {"date": "2024-03-01", "doc_type": "plan"}),
+])
+def test_bugs_caught_slogans_and_done_things(text, meta):
+    assert commitments(text, meta) == []
+
+
+def test_bugs_caught_creating_a_higher_grade_is_an_end_state():
+    text = "2023年，某区将办好人民教育。支持区职业中专创建省级高水平职业学校；新增学位3150个。"
+    cs = commitments(text, {"date": "2023-01-07", "doc_type": "plan", "title": "某区2023年政府工作报告"})
+    assert "支持区职业中专创建省级高水平职业学校" in [c.quote for c in cs]

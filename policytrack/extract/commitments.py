@@ -90,6 +90,8 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
         score -= 3
     if re.match(r"[”\"’』」]?的?(?:目标|要求|标准)(?![化体])", ctx.text[mention.end:mention.end + 5]):
         score += 2  # …入学率不低于95%的目标: the figure is named as a goal
+    if mention.unit and re.match(r"[^，,。；;\d]{0,10}?(?:均已|已经|已)(?!于?20)", ctx.text[mention.end:mention.end + 14]):
+        score -= 3  # 1月份28所建设项目均已开工: what has happened to the figure's objects
     if re.match(r"(?:学生|人|名|户)?(?:受益|获益)", ctx.text[mention.end:mention.end + 4]):
         score -= 2  # 营养改善计划3220万人受益: who benefited, a reported figure
     if raw.endswith(("以内", "左右", "以下")) or raw.startswith(("控制在", "不超过")):
