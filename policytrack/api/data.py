@@ -9,6 +9,7 @@ per thread, because SQLite connections must not cross threads.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import re
 import sqlite3
@@ -229,6 +230,7 @@ class StoreAccess:
             results = {c.id: snap.evaluate(c, day) for c in snap.commitments}
             self._evals = (snap, {day: dict(results)})
             self._statuses = (snap, day, {i: r.status for i, r in results.items()})
+        gc.freeze()  # tens of thousands of records: kept out of the cyclic GC's full passes (see search.fts)
         self._snap = (key, snap)
         self._tracking_built = writes
         return snap
