@@ -291,3 +291,14 @@ def test_bugs_caught_creating_a_higher_grade_is_an_end_state():
     text = "2023年，某区将办好人民教育。支持区职业中专创建省级高水平职业学校；新增学位3150个。"
     cs = commitments(text, {"date": "2023-01-07", "doc_type": "plan", "title": "某区2023年政府工作报告"})
     assert "支持区职业中专创建省级高水平职业学校" in [c.quote for c in cs]
+
+
+# round 4: figures that are part of a name or a rate's denominator
+@pytest.mark.parametrize("text,values", [
+    ("2023年我国每千人口医疗卫生机构床位数从2020年的6.46张增加到7.23张；每万人口全科医生数为3.99人。", [6.46, 7.23, 3.99]),
+    ("2015年，某省将“40个贫困县改造建设200所乡镇幼儿园工程”确定为民生实事项目，下拨专项补助资金3.2亿元。", [3.2]),
+])
+def test_bugs_caught_not_figures(text, values):
+    recs = extract_text(text, {"date": "2024-09-28", "doc_type": "report", "title": "统计报告"}, doc="t")
+    got = sorted([r.value for r in recs if r.type == "progress"] + [r.target.value for r in recs if r.type == "commitment" and r.target])
+    assert got == sorted(values)

@@ -47,6 +47,13 @@ def _year_connectors() -> frozenset[str]:
 
 def _descriptor(text: str, m: NumberMention) -> bool:
     lx = _num_lex()
+    if m.num_start > 0 and text[m.num_start - 1] == "每" and m.unit in ("人", "名", "户"):
+        return True  # 每千人口床位数, 每10万人口: the denominator of a rate, not a count
+    o = text.rfind("“", max(0, m.num_start - 40), m.num_start)
+    if o >= 0 and "”" not in text[o:m.num_start]:
+        e = text.find("”", m.end, m.end + 40)
+        if e > 0 and "“" not in text[m.end:e] and text[e - 2:e] in ("工程", "项目", "计划", "行动", "活动"):
+            return True  # 将“58个贫困县改造建设316所幼儿园工程”确定为…: the name of a programme
     if m.unit in lx.get("duration_units", []):
         # 5年计划招聘120名, 3年内: the span of time a figure is counted over, not the figure
         tail = text[m.end: m.end + 4]
