@@ -302,3 +302,19 @@ def test_bugs_caught_not_figures(text, values):
     recs = extract_text(text, {"date": "2024-09-28", "doc_type": "report", "title": "统计报告"}, doc="t")
     got = sorted([r.value for r in recs if r.type == "progress"] + [r.target.value for r in recs if r.type == "commitment" and r.target])
     assert got == sorted(values)
+
+
+# round 4: progress years
+def test_bugs_caught_start_value_shares_the_start_year():
+    text = "卫生资源供给持续增加。每千人口床位数从2020年的6.46张增加到2023年的7.23张；每千人口执业医师由2.90人提高到3.40人。"
+    recs = extract_text(text, {"date": "2025-09-28", "doc_type": "report", "title": "“十四五”以来社会民生统计报告"}, doc="t")
+    got = {r.value: r.year for r in recs if r.type == "progress"}
+    assert got[6.46] == 2020 and got[7.23] == 2023 and got[2.9] == 2020
+
+
+def test_bugs_caught_early_year_page_reports_the_year_closed():
+    text = ("电子报 2026-01-23 星期五\n城区10所公办幼儿园即将投用\n"
+            "1月14日，记者从市教育局获悉，2025年全市10所新建公办幼儿园民生实事项目圆满完成年度目标。\n"
+            "此次完成的10所幼儿园，累计竣工面积达30125平方米，已累计投入7059万元。\n")
+    recs = extract_text(text, None, doc="t")
+    assert {r.value: r.year for r in recs if r.type == "progress"}.get(7059) == 2025

@@ -132,10 +132,12 @@ def build_context(text: str, doc_meta: DocMeta | dict | None, doc: str) -> DocCo
     date = meta.get("date") or ""
     doc_year = int(date[:4]) if re.match(r"(19|20)\d\d", date or "") else None
     head = text[:3000]
+    month = int(date[5:7]) if re.match(r"(19|20)\d\d-\d\d", date or "") else None
     if doc_year is None:
         m = _DATE_LINE.search(head)
         if m:
             doc_year = int(m.group(1))
+            month = int(m.group(2))
     if doc_year is None:
         # a cited title's year (《玉溪教育现代化 2035》) is not when this document was written
         probe_head = re.sub(r"《[^》]{0,60}》", "", (meta.get("title") or "") + head[:200])
@@ -186,6 +188,13 @@ def build_context(text: str, doc_meta: DocMeta | dict | None, doc: str) -> DocCo
         if dm and int(dm.group(2)) <= 6:
             ctx.covered_year = int(dm.group(1)) - 1
     ctx.type_reliable = reliable
+    if not reliable and doc_type != "plan" and doc_year and month and month <= 3 and ctx.covered_year is None:
+        # an untyped page of early 2026 whose lead names 2025 (1月14日…获悉，2025年…圆满完成年度目标):
+        # its undated figures are the year just closed
+        lead = head[:600]
+        if any(not _COMPARED.search(lead, max(0, y.start() - 2), y.start()) for y in re.finditer(f"{doc_year - 1}\\s*年", lead)) \
+                and not re.search(f"{doc_year}\\s*年", re.sub(_DATE_LINE, "", lead)):
+            ctx.covered_year = doc_year - 1
     if probe and reliable and doc_type == "plan" and not any(w in probe for w in ("关于", "印发", "通知", "转发")):
         try:
             from .departments import find_departments

@@ -303,6 +303,7 @@ def _named(text: str, clause: Piece, m: NumberMention, before: str) -> str:
     return obj if framed or conj else before + obj
 
 
+_FROM_YEAR = re.compile(r"(?:19|20)\d\d\s*年")
 _GENERIC_FACILITY = re.compile(r"(?:[一二三四五六七八九十\d]|公办|民办|普惠|乡镇|农村|城区|城镇|中小|各类|一批|标准化|寄宿制)")
 _FRAME_ONLY = re.compile(r"(?:对|在|为|向|给)?(?:全市|全县|全区|全省|全国|全镇|全乡)?")
 
@@ -653,6 +654,13 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                     continue
                 else:
                     year = progress_year(ctx, m.start, before, _topic(ctx, para, m.start, para_times) + carried)
+                    if id(m) in start_values and not _FROM_YEAR.search(text, max(sent.start, m.start - 12), m.start):
+                        # …从2020年的6.46张增加到2023年的7.23张；医师由2.90人提高到3.40人: an undated
+                        # start value shares the sentence's start year, not its end year
+                        starts_y = [t for t in para_times[-8:] + before if not t.compare and t.kind == "year"
+                                    and re.search(r"[从由]$", text[max(para.start, t.start - 1):t.start])]
+                        if starts_y:
+                            year = int(starts_y[-1].value[:4])
                     if year and re.search(r"(?:比|较|同比)(?:上年|去年|上一年)(?:同期)?$", text[max(c.start, m.start - 6):m.start]):
                         year -= 1
                     rec.update(type="progress", year=year)

@@ -39,4 +39,4 @@ def progress_year(ctx: DocContext, offset: int, before: list[TimeExpr], para_bef
     if ctx.doc_type == "report" and ctx.type_reliable:
         # a report whose title names no year: the period its date implies, else undated
         return ctx.covered_year
-    return ctx.doc_year
+    return ctx.covered_year or ctx.doc_year
