@@ -318,3 +318,17 @@ def test_bugs_caught_early_year_page_reports_the_year_closed():
             "此次完成的10所幼儿园，累计竣工面积达30125平方米，已累计投入7059万元。\n")
     recs = extract_text(text, None, doc="t")
     assert {r.value: r.year for r in recs if r.type == "progress"}.get(7059) == 2025
+
+
+# round 4: news pages that announce plans
+@pytest.mark.parametrize("text,expected", [
+    ("日前，省政府研究决定，今年将继续为民办十八项实事。\n实施中小学扩容工程。2015年继续实施中小学扩容改造，新增学位5万个。\n",
+     [(50000, "2015")]),
+    ("某县新布局乡镇公办幼儿园：将覆盖人口15万\n热点新闻 2021-10-12 09:30\n"
+     "据悉，新建乡镇公办幼儿园9所，计划投资8000万元，新增学位2700个。项目规划按三个年度分批推进，2016年有3所；2017年有3所；2018年有3所。\n",
+     [(9, "2018"), (2700, "2018")]),
+])
+def test_bugs_caught_news_page_announcing_plans(text, expected):
+    got = [(c.target.value, c.deadline) for c in commitments(text, None) if c.target]
+    for row in expected:
+        assert row in got, got

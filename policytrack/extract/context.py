@@ -20,6 +20,7 @@ from . import deadlines
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 _YEAR_ANY = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _REVIEW_YEAR = re.compile(r"^\W*(?:[一二三四五六七八九十\d]+[、.．]\s*)?((?:19|20)\d\d)\s*年(?:度)?(?:[\u4e00-\u9fff]{0,8})(?:总结|回顾|工作情况|完成情况)")
+_LEAD_FUTURE = re.compile(r"(?:今年|明年|年内)(?:将|要|计划)|将(?:继续)?(?:为民)?办[^，。；]{0,6}实事|计划(?:新建|新增|投资|实施)")
 _COMPARED = re.compile(r"(?:比|较|从|由|自|同比)$")
 _DATE_LINE = re.compile(r"((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]")
 
@@ -187,6 +188,9 @@ def build_context(text: str, doc_meta: DocMeta | dict | None, doc: str) -> DocCo
         dm = re.match(r"((?:19|20)\d\d)-(\d\d)", date or "")
         if dm and int(dm.group(2)) <= 6:
             ctx.covered_year = int(dm.group(1)) - 1
+    if not reliable and doc_type == "plan" and _LEAD_FUTURE.search(_title_line(head) + "\n" + head[:300]):
+        # 今年将继续为民办二十一项实事 / …将覆盖人口21万: a news page announcing plans says so up front
+        reliable = True
     ctx.type_reliable = reliable
     if not reliable and doc_type != "plan" and doc_year and month and month <= 3 and ctx.covered_year is None:
         # an untyped page of early 2026 whose lead names 2025 (1月14日…获悉，2025年…圆满完成年度目标):

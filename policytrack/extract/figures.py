@@ -553,6 +553,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
         if any(a <= para.start and para.end <= b for a, b in skip):
             continue
         para_times: list[TimeExpr] = []
+        para_first = len(out)
         carried: list[TimeExpr] = []  # 2016年，全县…；初中…: the year opening a ；-joined run
         past_run: list[TimeExpr] = []  # the past year opening the paragraph's last dated sentence
         first_times: list[TimeExpr] | None = None
@@ -732,4 +733,22 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 out.extend(_plain_cells(ctx, cells[para.start], sent, times))
             if first_times is None:
                 first_times = times
+        _phased_deadline(ctx, para, para_times, out, para_first)
     return out
+
+
+_PHASED = re.compile(r"(?:分批|分期|分年度|分[两三四五]年|[两三四五]个年度)[^，,。；;]{0,6}(?:推进|实施|建设|完成)")
+
+
+def _phased_deadline(ctx: DocContext, para: Piece, para_times: list[TimeExpr], out: list[dict], first: int) -> None:
+    """新建幼儿园13所…。项目规划按三个年度分批推进，2017年…；2018年…；2019年…: the project's
+    figures are due when its last phase is, not in the year a page reposting it was dated."""
+    m = _PHASED.search(ctx.text, para.start, para.end)
+    if m is None:
+        return
+    years = sorted({int(t.value[:4]) for t in para_times if t.start > m.start() and t.explicit and not t.compare and t.kind in ("year", "deadline")})
+    if len(years) < 2 or years[-1] - years[0] != len(years) - 1:
+        return
+    for rec in out[first:]:
+        if rec.get("type") == "commitment" and rec["start"] < m.start() and rec.get("deadline") in (None, str(ctx.doc_year)):
+            rec["deadline"] = str(years[-1])
