@@ -332,3 +332,11 @@ def test_bugs_caught_news_page_announcing_plans(text, expected):
     got = [(c.target.value, c.deadline) for c in commitments(text, None) if c.target]
     for row in expected:
         assert row in got, got
+
+
+def test_bugs_caught_a_list_of_targets_is_read_as_one():
+    text = ("国务院日前发布三年行动计划称，到2020年，二氧化硫排放总量比2015年下降15%以上。\n"
+            "要经过三年努力，明显改善环境空气质量。PM2.5未达标城市浓度比2015年下降18%以上，城市空气质量优良天数比率达到80%，"
+            "重度及以上污染天数比率比2015年下降25%以上。")
+    got = [c.target.value for c in commitments(text, None) if c.target]
+    assert 80 in got and 18 in got and 25 in got

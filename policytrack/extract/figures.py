@@ -594,6 +594,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                     grp.append(m)
             start_values = _start_values(text, mentions)
             resp = _respective_names(text, sent, mentions, times) if "分别" in st else {}
+            sent_first = len(out)
             for m in mentions:
                 c = _clause_of(cls, m.num_start, cl_starts)
                 if c is None:
@@ -677,6 +678,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                         out.append(dict(rec, indicator=name or rec["indicator"]))
                 for _ in range(_times_hundred(text, m) - 1):
                     out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
+            _align_with_siblings(ctx, out, sent_first, sent)
             # qualitative end states: clauses without figures in a promising context
             n_before = len(out)
             dated = [t for t in times if t.kind == "deadline" and t.explicit and not t.compare
@@ -737,6 +739,28 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
     return out
 
 
+def _align_with_siblings(ctx: DocContext, out: list[dict], first: int, sent: Piece) -> None:
+    """…浓度比2015年下降18%以上，…优良天数比率达到80%，…比率下降25%以上: a list of targets
+    is read as one; a figure without a cue of its own, a past year or a report's wording
+    takes the status and deadline of the targets around it."""
+    recs = out[first:]
+    goals = [r for r in recs if r.get("type") == "commitment" and r.get("kind") == "quantitative"]
+    if len(goals) < 2 or ctx.doc_type == "report":
+        return
+    text = ctx.text
+    for i, r in enumerate(recs):
+        if r.get("type") != "progress" or r.get("year") not in (None, ctx.doc_year, ctx.plan_end):
+            continue
+        m = r["mention"]
+        if not (goals[0]["start"] < m.start and any(g["start"] > m.end for g in goals)):
+            continue  # only a figure between two targets of the same sentence
+        if _PAST_HERE.search(text, max(sent.start, m.start - 40), min(sent.end, m.end + 6)):
+            continue
+        r.pop("year", None)
+        r.update(type="commitment", kind="quantitative", deadline=goals[0].get("deadline"), start_date=None, sent=sent)
+
+
+_PAST_HERE = re.compile(r"已|累计|共有|同比|比上年|较上年|截至|截止|目前|现有|了")
 _PHASED = re.compile(r"(?:分批|分期|分年度|分[两三四五]年|[两三四五]个年度)[^，,。；;]{0,6}(?:推进|实施|建设|完成)")
 
 
