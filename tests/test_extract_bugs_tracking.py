@@ -340,3 +340,12 @@ def test_bugs_caught_a_list_of_targets_is_read_as_one():
             "重度及以上污染天数比率比2015年下降25%以上。")
     got = [c.target.value for c in commitments(text, None) if c.target]
     assert 80 in got and 18 in got and 25 in got
+
+
+def test_bugs_caught_tasks_of_a_paragraph_with_a_dated_goal():
+    text = ("2.实施合理膳食行动。合理膳食是健康的基础。鼓励全社会参与减盐、减油、减糖。修订学校食堂营养配餐指南，推进营养标准体系建设。"
+            "到2026年和2030年，中小学生肥胖率分别低于10%和8%。\n"
+            "4.实施控烟行动。鼓励领导干部发挥控烟引领作用。把各级学校建设成无烟校园。到2026年，全面无烟法规保护的人口比例达到30%以上。\n")
+    quotes = [c.quote for c in commitments(text, None) if c.kind == "qualitative"]
+    assert "修订学校食堂营养配餐指南" in quotes and "把各级学校建设成无烟校园" in quotes
+    assert not any("鼓励" in q for q in quotes)

@@ -699,6 +699,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 score = target_score(ctx, st, text[max(sent.start, c.end - _LOOKBACK):c.end], fake, times)
                 if _inherits_deadline(ctx, para, c.start, times, first_times_now):
                     score += 2
+                elif not ctx.type_reliable and ctx.doc_type == "plan" and _para_goal(ctx, para, state):
+                    score += 2  # 1.实施…行动。…修订…通则。…到2022年和2030年，…不低于22%: a paragraph of tasks
                 qcell = cell_at(cells, para.start, c.start) if cells else None
                 if qcell is not None:
                     score += header_bias(qcell.header)
@@ -737,6 +739,18 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 first_times = times
         _phased_deadline(ctx, para, para_times, out, para_first)
     return out
+
+
+def _para_goal(ctx: DocContext, para: Piece, state: dict) -> bool:
+    """The paragraph sets a dated goal of its own (到2022年…): its other sentences are tasks
+    toward it, not an account, on a page whose type is only a guess."""
+    memo = state.setdefault("para_goal", {})
+    if para.start not in memo:
+        ts = find_times(ctx.text, para.start, para.end, ctx.doc_year, ctx.plan_end)
+        memo[para.start] = any(t.kind == "deadline" and t.explicit and not t.compare and not t.period
+                               and "到" in ctx.text[max(para.start, t.start - 1):t.start + 1]
+                               and (ctx.doc_year is None or int(t.value[:4]) >= ctx.doc_year) for t in ts)
+    return memo[para.start]
 
 
 def _align_with_siblings(ctx: DocContext, out: list[dict], first: int, sent: Piece) -> None:
