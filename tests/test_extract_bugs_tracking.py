@@ -349,3 +349,10 @@ def test_bugs_caught_tasks_of_a_paragraph_with_a_dated_goal():
     quotes = [c.quote for c in commitments(text, None) if c.kind == "qualitative"]
     assert "修订学校食堂营养配餐指南" in quotes and "把各级学校建设成无烟校园" in quotes
     assert not any("鼓励" in q for q in quotes)
+
+
+# round 4: an indicator's name never ends with another figure of the clause
+def test_bugs_caught_second_bound_named_without_the_first_figure():
+    text = "到2024年，规上工业增加值增长6%，力争6.5%以上。"
+    names = [c.indicator for c in commitments(text) if c.target]
+    assert len(names) == 2 and not any("%" in n for n in names), names
