@@ -480,9 +480,13 @@ def _dated_parts(text: str, cls: list[Piece], times: list[TimeExpr], by_clause: 
     """力争6月底前启动二期建设、年底前启动三期建设: a clause whose 、 opens a deadline of its
     own holds two tasks, each checkable by its own date."""
     out: list[Piece] = []
+    opens = [t.start for t in times if t.start > 0 and text[t.start - 1] == "、" and t.kind == "deadline" and not t.compare]
+    if not opens:
+        return cls
     for c in cls:
-        cuts = [t.start for t in times if c.start < t.start - 1 < c.end and text[t.start - 1] == "、"
-                and t.kind == "deadline" and not t.compare] if c.start not in by_clause else []
+        lo = bisect_right(opens, c.start + 1)
+        hi = bisect_right(opens, c.end)  # times are sorted by start: linear in a long sentence
+        cuts = opens[lo:hi] if c.start not in by_clause else []
         a = c.start
         for k in cuts:
             out.append(Piece(a, k - 1))
