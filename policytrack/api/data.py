@@ -504,9 +504,6 @@ def ingest_uploads(acc: StoreAccess, saved: list[tuple[Path, str]], max_bytes: i
 
     from .schemas import UploadResult
 
-    from .upload_worker import warm
-
-    warm()
     results: list[UploadResult] = []
     for path, name in saved:
         outcomes = ingest_paths([path], acc.store, max_bytes=max_bytes, overrides={"source": name}, workers=1,

@@ -256,7 +256,11 @@ def _pool(workers: int, limits: WorkerLimits | None = None) -> ProcessPoolExecut
     method = limits.start_method if limits else "fork"
     if method not in multiprocessing.get_all_start_methods():
         method = "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # the fork server loads the extractor and parsers once (and not the caller's __main__)
+        ctx.set_forkserver_preload(["policytrack.ingest.forkserver_preload"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                initializer=_watch_parent, initargs=(os.getpid(), limits))
 
 
