@@ -65,10 +65,11 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             elif ref and y > ref:
                 score += 2
 
-    for w in c.get("cue_false_friends", []):
-        if w in prefix:
-            prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
-    strong = any(w in prefix for w in c["strong_target_cues"])
+    if _has_any("cue_false_friends", prefix):
+        for w in c.get("cue_false_friends", []):
+            if w in prefix:
+                prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
+    strong = _has_any("strong_target_cues", prefix)
     if strong:
         score += 2
     past = None
@@ -116,29 +117,56 @@ def _end_state_patterns() -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
 
 
+@lru_cache(maxsize=None)
+def _any_of(key: str) -> re.Pattern[str] | None:
+    """One compiled search for "any word of the cue list `key` occurs" (a clause is
+    tested against several lists; one regex scan beats a Python loop over each word)."""
+    words = cues().get(key) or []
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+def _has_any(key: str, s: str) -> bool:
+    rx = _any_of(key)
+    return rx is not None and rx.search(s) is not None
+
+
+@lru_cache(maxsize=1)
+def _end_state_any() -> re.Pattern[str] | None:
+    """An end-state word or an end-state pattern, in one scan."""
+    parts = [re.escape(w) for w in cues()["end_states"]] + [f"(?:{p})" for p in cues().get("end_state_patterns") or []]
+    return re.compile("|".join(parts)) if parts else None
+
+
+@lru_cache(maxsize=None)
+def _cue_tuple(key: str) -> tuple[str, ...]:
+    return tuple(cues().get(key) or [])
+
+
+_NAMED_PROJECT = re.compile(r"[\u4e00-\u9fff]{2}(?:项目|工程)")
+
+
 def is_standing_or_end_state(clause: str) -> bool:
     """An end state a reader could check (建成, 全覆盖, 达到…标准), not a subordinate clause
     (项目建成后, …造成不良影响的) or a noun that merely contains the verb (完成情况)."""
-    c = cues()
     body = clause.rstrip("。；;，, ")
-    if body.endswith(tuple(c.get("subordinate_endings", []))):
+    if body.endswith(_cue_tuple("subordinate_endings")):
         return False
-    probe = _blockers().sub("", clause) if _blockers() else clause
+    blockers = _blockers()
+    probe = blockers.sub("", clause) if blockers else clause
     if _ACHIEVED.search(probe):
         return False  # 基本实现了…: a result already reached
-    pat = _end_state_patterns()
-    if not any(w in probe for w in c["end_states"]) and not (pat and pat.search(probe)):
+    end_any = _end_state_any()
+    if end_any is None or not end_any.search(probe):
         return False
     # 实现教育公平 is vague; 能力提升项目全部完成 names a project, whose completion is checkable
-    named = re.sub(r"[\u4e00-\u9fff]{2}(?:项目|工程)", "", probe)
-    if any(w in named for w in c["vague_objects"]):
+    named = _NAMED_PROJECT.sub("", probe)
+    if _has_any("vague_objects", named):
         return False
-    if body.endswith(tuple(c["activity_endings"])) and not any(w in body for w in c["activity_exceptions"]):
+    if body.endswith(_cue_tuple("activity_endings")) and not _has_any("activity_exceptions", body):
         return False
     return True
 
 
 def looks_process(clause: str) -> bool:
-    c = cues()
     body = _LEAD_JUNK.sub("", clause)
-    return any(body.startswith(w) for w in c["process_words"]) and not any(w in body for w in c["process_exceptions"])
+    return body.startswith(_cue_tuple("process_words")) and not _has_any("process_exceptions", body)
