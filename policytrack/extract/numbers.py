@@ -65,7 +65,25 @@ def _lex() -> dict:
 
 
 def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """Longest-first alternation, written as a character trie: the words that can match at
+    one position are prefixes of each other, so preferring the longer continuation matches
+    (and backtracks) exactly like the sorted list, and the regex engine, which tries this
+    optional group at every character, rejects a position on its first character."""
+    trie: dict = {}
+    for w in set(words):
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+    return _trie_re(trie)
+
+
+def _trie_re(node: dict) -> str:
+    alts = [re.escape(ch) + _trie_re(child) for ch, child in sorted(node.items()) if ch]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 @lru_cache(maxsize=1)

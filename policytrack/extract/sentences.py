@@ -24,15 +24,26 @@ class Piece:
 
 
 def _split(text: str, rx: re.Pattern[str], start: int, end: int) -> list[Piece]:
-    out: list[Piece] = []
+    # the pieces between separators, trimmed of whitespace, empty ones dropped (built in
+    # one pass: this runs for every sentence and clause of every document)
+    bounds: list[tuple[int, int]] = []
     pos = start
     for m in rx.finditer(text, start, end):
-        if m.start() > pos:
-            out.append(Piece(pos, m.start()))
+        a = m.start()
+        if a > pos:
+            bounds.append((pos, a))
         pos = m.end()
     if pos < end:
-        out.append(Piece(pos, end))
-    return [p for p in (_strip(text, p) for p in out) if p.end > p.start]
+        bounds.append((pos, end))
+    out: list[Piece] = []
+    for s, e in bounds:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append(Piece(s, e))
+    return out
 
 
 def _strip(text: str, p: Piece) -> Piece:
