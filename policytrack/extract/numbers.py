@@ -103,6 +103,34 @@ def _regex() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _starts() -> re.Pattern[str]:
+    """Every character a figure can start with (a comparator word's first character,
+    whitespace, a digit, 百分之, a Chinese numeral).  The figure regex opens with optional
+    groups, so the regex engine cannot skip ahead by itself; jumping to these characters
+    and matching there visits the same positions as finditer where a match can begin."""
+    lx = _lex()
+    first = {w[0] for ws in lx["ops_before"].values() for w in ws if w}
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + r"\s\d百" + _CN_NUM + "]")
+
+
+def _figures(text: str, start: int, end: int):
+    """The matches of _regex().finditer(text, start, end), found faster (see _starts)."""
+    find, match = _starts().search, _regex().match
+    pos = start
+    while True:
+        c = find(text, pos, end)
+        if c is None:
+            return
+        p = c.start()
+        m = match(text, p, end)
+        if m is None:
+            pos = p + 1
+        else:
+            yield m
+            pos = m.end()
+
+
 _YEARLIKE = re.compile(r"[年月日号期届级批次]")
 
 
@@ -129,7 +157,7 @@ def parse_numbers(text: str, start: int = 0, end: int | None = None) -> list[Num
     lx = _lex()
     counts = set(lx["count_units"])
     out: list[NumberMention] = []
-    for m in _regex().finditer(text, start, end):
+    for m in _figures(text, start, end):
         unit = m.group("unit") or ""
         hi = None
         if m.group("pct"):
