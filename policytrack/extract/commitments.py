@@ -131,10 +131,15 @@ def _has_any(key: str, s: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _end_state_any() -> re.Pattern[str] | None:
-    """An end-state word or an end-state pattern, in one scan."""
-    parts = [re.escape(w) for w in cues()["end_states"]] + [f"(?:{p})" for p in cues().get("end_state_patterns") or []]
-    return re.compile("|".join(parts)) if parts else None
+def _end_state_any() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """An end-state word or an end-state pattern: one scan for the words and the patterns
+    that may match anywhere (all open with a character, so the regex engine skips ahead
+    on it), one for the patterns anchored at the clause's start."""
+    pats = cues().get("end_state_patterns") or []
+    free = [re.escape(w) for w in cues()["end_states"]] + [f"(?:{p})" for p in pats if not p.startswith("^")]
+    anchored = [f"(?:{p})" for p in pats if p.startswith("^")]
+    return (re.compile("|".join(free)) if free else None,
+            re.compile("|".join(anchored)) if anchored else None)
 
 
 @lru_cache(maxsize=None)
@@ -155,8 +160,8 @@ def is_standing_or_end_state(clause: str) -> bool:
     probe = blockers.sub("", clause) if blockers else clause
     if _ACHIEVED.search(probe):
         return False  # 基本实现了…: a result already reached
-    end_any = _end_state_any()
-    if end_any is None or not end_any.search(probe):
+    free, anchored = _end_state_any()
+    if not (free and free.search(probe)) and not (anchored and anchored.search(probe)):
         return False
     # 实现教育公平 is vague; 能力提升项目全部完成 names a project, whose completion is checkable
     named = _NAMED_PROJECT.sub("", probe)
