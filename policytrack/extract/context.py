@@ -9,6 +9,7 @@ promises, a report reports), the heading it sits under ("十三五"发展回顾 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -45,7 +46,23 @@ class DocContext:
     covered_year: int | None = None  # the year a dated report without a year in its title looks back on
 
     def ancestors(self, offset: int) -> list[OutlineNode]:
-        """Headings whose section contains offset, outermost first."""
+        """Headings whose section contains offset, outermost first.
+
+        Asked for every figure and sentence; between two consecutive heading starts/ends
+        the answer cannot change, so it is worked out once per such stretch of this
+        document (the memo lives on this context, i.e. for one document only)."""
+        memo = self.__dict__.get("_anc_memo")
+        if memo is None or memo[0] is not self.outline or memo[1] != len(self.outline):
+            bounds = sorted({n.start for n in self.outline} | {n.end for n in self.outline})
+            memo = (self.outline, len(self.outline), bounds, {})
+            self.__dict__["_anc_memo"] = memo
+        seg = bisect_right(memo[2], offset)
+        hit = memo[3].get(seg)
+        if hit is None:
+            hit = memo[3][seg] = self._ancestors(offset)
+        return list(hit)
+
+    def _ancestors(self, offset: int) -> list[OutlineNode]:
         out: list[OutlineNode] = []
         for node in self.outline:
             if node.start > offset:
