@@ -47,7 +47,7 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             if ctx.text[max(0, t.start - 2):t.start].endswith(("已", "已于", "已在")):
                 score -= 1  # 已于8月底全部完成: when it was done, not a deadline
                 continue
-            if ctx.doc_type == "report" and not t.explicit and not re.search(r"[前内]", ctx.text[t.start:t.end]):
+            if ctx.doc_type == "report" and not t.explicit and not _BEFORE_WITHIN.search(ctx.text, t.start, t.end):
                 continue  # 今年招聘教师464人 in a report: the reporting year, not a promise
             y = int(t.value[:4])
             ref = ctx.report_year or ctx.doc_year
@@ -88,18 +88,20 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
         # 目前正值…季节，各地…，力争在2025年5月底前完成…: a promise made in a later clause
         # outweighs the state of things an earlier clause describes
         score -= 3
-    if re.match(r"[”\"’』」]?的?(?:目标|要求|标准)(?![化体])", ctx.text[mention.end:mention.end + 5]):
+    if _NAMED_GOAL.match(ctx.text[mention.end:mention.end + 5]):
         score += 2  # …入学率不低于95%的目标: the figure is named as a goal
     if raw.endswith(("以内", "左右", "以下")) or raw.startswith(("控制在", "不超过")):
         score += 1
     elif raw.endswith("以上") and not (ctx.doc_type == "report" and ctx.type_reliable):
         score += 1
 
-    if any(raw.startswith(w) for w in ("不低于", "不少于", "不超过", "不高于", "控制在", "至少")):
+    if raw.startswith(("不低于", "不少于", "不超过", "不高于", "控制在", "至少")):
         score += 2
     return score
 
 
+_BEFORE_WITHIN = re.compile(r"[前内]")
+_NAMED_GOAL = re.compile(r"[”\"’』」]?的?(?:目标|要求|标准)(?![化体])")
 _PAST_CUES = re.compile(r"(?:已|累计|共有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!实)现有|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))")
 _CLAUSE_MARK = re.compile(r"[，,；;：:。]")
 _ACHIEVED = re.compile(r"(?:实现|完成|建成|达到|消除|覆盖|纳入|创建)了")

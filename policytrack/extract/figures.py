@@ -115,7 +115,20 @@ def _topic(ctx: DocContext, para: Piece, offset: int, para_times: list[TimeExpr]
     sentences; on run-on text (a whole document on one line) the section body is the paragraph."""
     anc = ctx.ancestors(offset)
     anchor = max(para.start, anc[-1].start if anc else para.start)
-    return [t for t in para_times if 0 <= t.start - anchor <= 16 and t.kind in kinds and not t.compare]
+    # para_times are in text order (sentence by sentence, each sorted): look only at the
+    # 16 characters after the anchor, not at every time of a long run-on paragraph
+    out = []
+    for k in range(bisect_left(para_times, anchor, key=_start_of), len(para_times)):
+        t = para_times[k]
+        if t.start - anchor > 16:
+            break
+        if t.kind in kinds and not t.compare:
+            out.append(t)
+    return out
+
+
+def _start_of(t: TimeExpr) -> int:
+    return t.start
 
 
 def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], first_times: list[TimeExpr]) -> bool:
@@ -182,6 +195,13 @@ def _times_hundred(text: str, m: NumberMention) -> int:
 
 # page furniture: file names, html remnants, catalogue numbers (11341602003165628D/2025…)
 _FURNITURE = re.compile(r"\.s?html?\b|-->|<!--|/[a-z]+property|[0-9A-Z]{12,}|\d{4}-\d\d-\d\d\s+\d+\s+\d+\s")
+_CODE_RUN = re.compile(r"[0-9A-Z]{12}")
+
+
+def _may_be_furniture(st: str) -> bool:
+    """What every _FURNITURE alternative needs (htm, a hyphen, property, a 12-character
+    code): most sentences have none, and the full pattern cannot skip ahead by itself."""
+    return "htm" in st or "-" in st or "property" in st or _CODE_RUN.search(st) is not None
 
 
 _SHARED = re.compile(r"(?:均|分别)(?:(?:比|较)[^，,。；;]{0,12}?(?:下降|降低|减少|增长|提高|增加|上升))?(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
@@ -496,7 +516,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
         first_times: list[TimeExpr] | None = None
         for sent in sentences(text, para.start, para.end):
             st = text[sent.start:sent.end]
-            junk = list(_FURNITURE.finditer(st))
+            junk = list(_FURNITURE.finditer(st)) if _may_be_furniture(st) else []
             if junk:
                 # a web page's bylines, file names and catalogue numbers run into the first
                 # sentence of the article: keep what follows them

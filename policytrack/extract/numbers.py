@@ -138,16 +138,27 @@ def _to_float(s: str) -> float:
     return float(s.replace(",", ""))
 
 
-def _op_from(before: str | None, after: str | None) -> str:
+@lru_cache(maxsize=1)
+def _op_tables() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+    """Word -> comparator (the first op in the file that lists the word), after and before."""
     lx = _lex()
-    if after:
-        for op, ws in lx["ops_after"].items():
-            if after in ws:
-                return op
-    if before and before not in lx["plain_before"]:
-        for op, ws in lx["ops_before"].items():
-            if before in ws:
-                return op
+    after: dict[str, str] = {}
+    for op, ws in lx["ops_after"].items():
+        for w in ws:
+            after.setdefault(w, op)
+    before: dict[str, str] = {}
+    for op, ws in lx["ops_before"].items():
+        for w in ws:
+            before.setdefault(w, op)
+    return after, before, frozenset(lx["plain_before"])
+
+
+def _op_from(before: str | None, after: str | None) -> str:
+    ops_after, ops_before, plain = _op_tables()
+    if after and after in ops_after:
+        return ops_after[after]
+    if before and before not in plain and before in ops_before:
+        return ops_before[before]
     return "="
 
 
@@ -230,7 +241,7 @@ def parse_numbers(text: str, start: int = 0, end: int | None = None) -> list[Num
         if unit == "％":
             unit = "%"
         op = _op_from(m.group("before"), m.group("after"))
-        if op == "=" and (m.groupdict().get("approx") or m.groupdict().get("approx2")):
+        if op == "=" and (m.group("approx") or m.group("approx2")):
             op = ">="
         if hi is not None:
             op = ">=" if op == "=" else op
