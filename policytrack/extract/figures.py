@@ -147,6 +147,7 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
     return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
 
 
+_DUN = re.compile("、")
 _GAP = re.compile(r"(?:还需|仍需|还差|尚需|差距)[^，,。；;]{0,4}$")
 _FROM = re.compile(r"(?:由|从)(?:(?:19|20)\d\d\s*年(?:底|末)?(?:的)?|目前的?|现在的?|上年的?|去年的?)?\s*$")
 _TO = re.compile(r"^[^，,。；;]{0,4}?(?:提高|提升|增加|增长|降低|下降|减少|扩大|缩小|上升|降)(?:到|至|为)[^，,。；;]{0,6}$")
@@ -502,7 +503,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
     for para in paras:
         if para.end <= para.start or not text[para.start:para.end].strip():
             continue
-        key = re.sub(r"\s+", "", text[para.start:para.end])
+        key = "".join(text[para.start:para.end].split())  # str.split and \s agree on whitespace
         if len(key) >= 12:
             # a block repeated word for word on the same page is recorded once
             if key in seen_paras:
@@ -538,8 +539,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
             mentions = [m for m in mentions if not any(t.start <= m.num_start < t.end for t in times)]
             cls = clauses(text, sent.start, sent.end)
             cl_starts = [c.start for c in cls]
-            seps = [k.start() for k in re.finditer("、", st)]
-            seps = [sent.start + k for k in seps]
+            seps = [k.start() for k in _DUN.finditer(text, sent.start, sent.end)]
             by_clause: dict[int, list[NumberMention]] = {}
             index_in: dict[int, int] = {}  # id(mention) -> its index in its clause's group
             op_memo: dict[int, dict[int, str]] = {}
