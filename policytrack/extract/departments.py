@@ -105,6 +105,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "tag_paren": re.compile(rf"[（(]\s*((?:{tags})\s*[:：][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]"),
         "lead_paren": re.compile(rf"[（(]([^（）()\n]{{2,40}}?)牵头[)）]"),
         "tag_line": re.compile(rf"(?<![（(])({tags})\s*[:：]"),
+        # tag_line without its lookbehind, which keeps the regex engine from skipping ahead
+        # to a tag's first character; _tag_lines applies the lookbehind by hand
+        "tag_line_body": re.compile(rf"({tags})\s*[:：]"),
         "tag_in": re.compile(rf"({tags})\s*[:：]"),
         "place_end": re.compile(f"(?:{place})$"),
         "subject_marker": re.compile(f"^(?:{_alt(lx.get('subject_markers', []))})"),
@@ -258,6 +261,24 @@ def _parse_tagged(body: str) -> tuple[list[str], dict[str, list[str]]]:
     return deps, roles
 
 
+def _tag_lines(text: str):
+    """The matches of _patterns()["tag_line"].finditer(text): a match the lookbehind would
+    refuse (a tag right after an opening parenthesis) is dropped and the scan goes on from
+    the next character, as the regex engine does when the lookbehind fails there."""
+    search = _patterns()["tag_line_body"].search
+    pos = 0
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        a = m.start()
+        if a > 0 and text[a - 1] in "（(":
+            pos = a + 1
+            continue
+        yield m
+        pos = m.end()
+
+
 def responsibility_blocks(text: str) -> list[RespBlock]:
     """Responsibility blocks in document order (parenthesised, '(X牵头)', and tag lines)."""
     if not text:
@@ -285,7 +306,7 @@ def responsibility_blocks(text: str) -> list[RespBlock]:
 
     # tag lines without parentheses; adjacent lines (牵头… / 协作…) form one block
     line_blocks: list[RespBlock] = []
-    for m in p["tag_line"].finditer(text):
+    for m in _tag_lines(text):
         if covered[m.start()]:
             continue
         end = m.end()
