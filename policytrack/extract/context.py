@@ -85,13 +85,17 @@ class DocContext:
         the lines after them, until the next numbered heading."""
         anc, memo = self._stretch(offset)
         inner = anc[-1].start if anc else -1
-        for s, e, bias in reversed(self.topics):
-            if e <= offset and s > inner:
-                if bias:
-                    return bias
-                break
-            if e <= offset:
-                break
+        # the last topic line ending at or before offset decides (topic lines are in text
+        # order, so their ends ascend)
+        ends = self.__dict__.get("_topic_ends")
+        if ends is None or ends[0] is not self.topics or len(ends[1]) != len(self.topics):
+            ends = (self.topics, [e for _s, e, _b in self.topics])
+            self.__dict__["_topic_ends"] = ends
+        k = bisect_right(ends[1], offset) - 1
+        if k >= 0:
+            s, _e, bias = self.topics[k]
+            if s > inner and bias:
+                return bias
         key = ("bias", self.doc_year)
         if key not in memo:
             memo[key] = self._outline_bias(anc)
