@@ -113,12 +113,6 @@ def _blockers() -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
 
 
-@lru_cache(maxsize=1)
-def _end_state_patterns() -> re.Pattern[str] | None:
-    pats = cues().get("end_state_patterns") or []
-    return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
-
-
 @lru_cache(maxsize=None)
 def _any_of(key: str) -> re.Pattern[str] | None:
     """One compiled search for "any word of the cue list `key` occurs" (a clause is
