@@ -50,9 +50,9 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             if ctx.text[max(0, t.start - 2):t.start].endswith(("已", "已于", "已在")):
                 score -= 1  # 已于8月底全部完成: when it was done, not a deadline
                 continue
-            if ctx.doc_type == "report" and not t.explicit and not re.search(r"[前内]", ctx.text[t.start:t.end]) \
-                    and not re.search(r"(?:将于|拟于|计划于|预计于?)$", ctx.text[max(0, t.start - 3):t.start]):
-                continue  # (…将于7月底到位 in a progress report still promises)  # 今年招聘教师464人 in a report: the reporting year, not a promise
+            if ctx.doc_type == "report" and not t.explicit and not _BEFORE_WITHIN.search(ctx.text, t.start, t.end) \
+                    and not _PLANNED_AT.search(ctx.text[max(0, t.start - 3):t.start]):
+                continue  # 今年招聘教师464人 in a report: the reporting year, not a promise (…将于7月底到位 still promises)
             y = int(t.value[:4])
             ref = ctx.report_year or ctx.doc_year
             if ref and y < ref and t.explicit:
@@ -69,10 +69,11 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             elif ref and y > ref:
                 score += 2
 
-    for w in c.get("cue_false_friends", []):
-        if w in prefix:
-            prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
-    strong = any(w in prefix for w in c["strong_target_cues"])
+    if _has_any("cue_false_friends", prefix):
+        for w in c.get("cue_false_friends", []):
+            if w in prefix:
+                prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
+    strong = _has_any("strong_target_cues", prefix)
     if strong:
         score += 2
     past = None
@@ -91,7 +92,7 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
         # 目前正值…季节，各地…，力争在2025年5月底前完成…: a promise made in a later clause
         # outweighs the state of things an earlier clause describes
         score -= 3
-    if re.match(r"[”\"’』」]?的?(?:目标|要求|标准)(?![化体])", ctx.text[mention.end:mention.end + 5]):
+    if _NAMED_GOAL.match(ctx.text[mention.end:mention.end + 5]):
         score += 2  # …入学率不低于95%的目标: the figure is named as a goal
     if mention.unit and re.match(r"[^，,。；;\d]{0,10}?(?:均已|已经|已)(?!于?20)", ctx.text[mention.end:mention.end + 14]):
         score -= 3  # 1月份28所建设项目均已开工: what has happened to the figure's objects
@@ -102,11 +103,14 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
     elif raw.endswith("以上") and not (ctx.doc_type == "report" and ctx.type_reliable):
         score += 1
 
-    if any(raw.startswith(w) for w in ("不低于", "不少于", "不超过", "不高于", "控制在", "至少")):
+    if raw.startswith(("不低于", "不少于", "不超过", "不高于", "控制在", "至少")):
         score += 2
     return score
 
 
+_BEFORE_WITHIN = re.compile(r"[前内]")
+_PLANNED_AT = re.compile(r"(?:将于|拟于|计划于|预计于?)$")
+_NAMED_GOAL = re.compile(r"[”\"’』」]?的?(?:目标|要求|标准)(?![化体])")
 _PAST_CUES = re.compile(r"(?:已|累计|共有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!实)现有|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))")
 _CLAUSE_MARK = re.compile(r"[，,；;：:。]")
 _ACHIEVED = re.compile(r"(?:实现|完成|建成|达到|消除|覆盖|纳入|创建)了")
@@ -118,35 +122,63 @@ def _blockers() -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
 
 
+@lru_cache(maxsize=None)
+def _any_of(key: str) -> re.Pattern[str] | None:
+    """One compiled search for "any word of the cue list `key` occurs" (a clause is
+    tested against several lists; one regex scan beats a Python loop over each word)."""
+    words = cues().get(key) or []
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+def _has_any(key: str, s: str) -> bool:
+    rx = _any_of(key)
+    return rx is not None and rx.search(s) is not None
+
+
 @lru_cache(maxsize=1)
-def _end_state_patterns() -> re.Pattern[str] | None:
+def _end_state_any() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """An end-state word or an end-state pattern: one scan for the words and the patterns
+    that may match anywhere (all open with a character, so the regex engine skips ahead
+    on it), one for the patterns anchored at the clause's start."""
     pats = cues().get("end_state_patterns") or []
-    return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+    free = [re.escape(w) for w in cues()["end_states"]] + [f"(?:{p})" for p in pats if not p.startswith("^")]
+    anchored = [f"(?:{p})" for p in pats if p.startswith("^")]
+    return (re.compile("|".join(free)) if free else None,
+            re.compile("|".join(anchored)) if anchored else None)
+
+
+@lru_cache(maxsize=None)
+def _cue_tuple(key: str) -> tuple[str, ...]:
+    return tuple(cues().get(key) or [])
+
+
+_NAMED_PROJECT = re.compile(r"[\u4e00-\u9fff]{2}(?:项目|工程)")
 
 
 def is_standing_or_end_state(clause: str, dated: bool = False) -> bool:
     """An end state a reader could check (建成, 全覆盖, 达到…标准), not a subordinate clause
     (项目建成后, …造成不良影响的) or a noun that merely contains the verb (完成情况)."""
-    c = cues()
     body = clause.rstrip("。；;，, ")
-    if body.endswith(tuple(c.get("subordinate_endings", []))):
+    if body.endswith(_cue_tuple("subordinate_endings")):
         return False
-    probe = _blockers().sub("", clause) if _blockers() else clause
+    blockers = _blockers()
+    probe = blockers.sub("", clause) if blockers else clause
     if _ACHIEVED.search(probe):
         return False  # 基本实现了…: a result already reached
-    pat = _end_state_patterns()
-    if not any(w in probe for w in c["end_states"]) and not (pat and pat.search(probe)):
+    free, anchored = _end_state_any()
+    if not (free and free.search(probe)) and not (anchored and anchored.search(probe)):
         return False
     # 实现教育公平 is vague; 能力提升项目全部完成 names a project, whose completion is checkable
-    named = re.sub(r"[\u4e00-\u9fff]{2}(?:项目|工程)", "", probe.replace("提升改造", "改造"))  # 滑雪场提升改造 is a works project
-    if any(w in named for w in c["vague_objects"] if not (dated and w in c.get("vague_unless_dated", ()))):
-        return False  # 建成…体系 is vague, 到2024年，…建成…体系 has a date to be checked by
-    if body.endswith(tuple(c["activity_endings"])) and not any(w in body for w in c["activity_exceptions"]):
+    named = _NAMED_PROJECT.sub("", probe.replace("提升改造", "改造"))  # 滑雪场提升改造 is a works project
+    if _has_any("vague_objects", named):
+        c = cues()
+        if any(w in named for w in c["vague_objects"] if not (dated and w in c.get("vague_unless_dated", ()))):
+            return False  # 建成…体系 is vague, 到2024年，…建成…体系 has a date to be checked by
+    if body.endswith(_cue_tuple("activity_endings")) and not _has_any("activity_exceptions", body):
         return False
     return True
 
 
 def looks_process(clause: str) -> bool:
-    c = cues()
     body = _LEAD_JUNK.sub("", clause)
-    return any(body.startswith(w) for w in c["process_words"]) and not any(w in body for w in c["process_exceptions"])
+    return body.startswith(_cue_tuple("process_words")) and not _has_any("process_exceptions", body)

@@ -9,6 +9,7 @@ promises, a report reports), the heading it sits under ("十三五"发展回顾 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -47,7 +48,28 @@ class DocContext:
     covered_year: int | None = None  # the year a dated report without a year in its title looks back on
 
     def ancestors(self, offset: int) -> list[OutlineNode]:
-        """Headings whose section contains offset, outermost first."""
+        """Headings whose section contains offset, outermost first.
+
+        Asked for every figure and sentence; between two consecutive heading starts/ends
+        the answer cannot change, so it is worked out once per such stretch of this
+        document (the memo lives on this context, i.e. for one document only)."""
+        return list(self._stretch(offset)[0])
+
+    def _stretch(self, offset: int) -> tuple[list[OutlineNode], dict]:
+        """The (shared, not to be changed) ancestors at offset and the memo of the stretch
+        between headings that offset lies in."""
+        memo = self.__dict__.get("_anc_memo")
+        if memo is None or memo[0] is not self.outline or memo[1] != len(self.outline):
+            bounds = sorted({n.start for n in self.outline} | {n.end for n in self.outline})
+            memo = (self.outline, len(self.outline), bounds, {})
+            self.__dict__["_anc_memo"] = memo
+        seg = bisect_right(memo[2], offset)
+        hit = memo[3].get(seg)
+        if hit is None:
+            hit = memo[3][seg] = (self._ancestors(offset), {})
+        return hit
+
+    def _ancestors(self, offset: int) -> list[OutlineNode]:
         out: list[OutlineNode] = []
         for node in self.outline:
             if node.start > offset:
@@ -63,16 +85,23 @@ class DocContext:
 
         Short unnumbered topic lines (建议全年经济社会发展预期目标) count as headings for
         the lines after them, until the next numbered heading."""
-        anc = self.ancestors(offset)
+        anc, memo = self._stretch(offset)
         inner = anc[-1].start if anc else -1
-        for s, e, bias in reversed(self.topics):
-            if e <= offset and s > inner:
-                if bias:
-                    return bias
-                break
-            if e <= offset:
-                break
-        return self._outline_bias(anc)
+        # the last topic line ending at or before offset decides (topic lines are in text
+        # order, so their ends ascend)
+        ends = self.__dict__.get("_topic_ends")
+        if ends is None or ends[0] is not self.topics or len(ends[1]) != len(self.topics):
+            ends = (self.topics, [e for _s, e, _b in self.topics])
+            self.__dict__["_topic_ends"] = ends
+        k = bisect_right(ends[1], offset) - 1
+        if k >= 0:
+            s, _e, bias = self.topics[k]
+            if s > inner and bias:
+                return bias
+        key = ("bias", self.doc_year)
+        if key not in memo:
+            memo[key] = self._outline_bias(anc)
+        return memo[key]
 
     def _outline_bias(self, anc: list[OutlineNode]) -> int:
         """The outermost heading that says decides: every sub-heading of a 回顾 section
@@ -91,30 +120,44 @@ class DocContext:
 
     def heading_time(self, offset: int) -> deadlines.TimeExpr | None:
         """A year or period named by an enclosing heading (2021年工作安排, 十四五(2021—2025)…)."""
-        for node in reversed(self.ancestors(offset)):
+        anc, memo = self._stretch(offset)
+        key = ("time", self.doc_year, self.plan_end)
+        if key not in memo:
+            memo[key] = self._heading_time(anc)
+        return memo[key] or self.title_time
+
+    def _heading_time(self, anc: list[OutlineNode]) -> deadlines.TimeExpr | None:
+        for node in reversed(anc):
             t = node.title
             ts = deadlines.find_times(t, 0, len(t), self.doc_year, self.plan_end)
             ts = [x for x in ts if x.explicit and not x.compare]
             if ts:
                 return ts[-1]
-        return self.title_time
+        return None
 
     def ref_year(self, offset: int) -> int | None:
         """The year 年底前 / 今年 / 全年 resolve against at offset: the one year an enclosing
         heading names (a 2022 summary's "三、2023年工作打算" plans for 2023), else the year
         the report covers, else the document's year.  A heading naming a range or a plan
         period (十四五(2021—2025)工作安排) sets a deadline, not a reference year."""
-        for node in reversed(self.ancestors(offset)):
+        anc, memo = self._stretch(offset)
+        if "ref" not in memo:
+            memo["ref"] = self._heading_year(anc)
+        return memo["ref"] or self.report_year or self.doc_year
+
+    @staticmethod
+    def _heading_year(anc: list[OutlineNode]) -> int | None:
+        for node in reversed(anc):
             t = re.sub(r"《[^》]*》", "", node.title)
             years = _YEAR_ANY.findall(t)
             if len(years) == 1 and _YEAR.search(t):
                 return int(years[0])
             if years:
                 break
-        return self.report_year or self.doc_year
+        return None
 
     def section(self, offset: int) -> str | None:
-        anc = self.ancestors(offset)
+        anc = self._stretch(offset)[0]
         return anc[-1].path if anc else None
 
 

@@ -64,10 +64,16 @@ def find_times(text: str, start: int, end: int, doc_year: int | None = None, pla
     """Time expressions in text[start:end], each resolved to an ISO-ish value."""
     out: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
-    for m in _RANGE.finditer(text, start, end):
+    # every pattern needs 年 (ranges, dates, 今年/年内), 月 (8月底前), 五 (十四五) or 规划期:
+    # a sentence without them (most clauses of a task list) is not scanned five times
+    has_year = text.find("年", start, end) >= 0
+    if not has_year and text.find("月", start, end) < 0 and text.find("五", start, end) < 0 \
+            and (not plan_end or text.find("规划期", start, end) < 0):
+        return out
+    for m in (_RANGE.finditer(text, start, end) if has_year else ()):
         out.append(TimeExpr(m.start(), m.end(), "deadline", m.group(2), compare=_inside_title(text, start, m.start())))
         taken.append((m.start(), m.end()))
-    for m in _YM.finditer(text, start, end):
+    for m in (_YM.finditer(text, start, end) if has_year else ()):
         if any(a <= m.start("y") < b for a, b in taken):
             continue
         # 2021-2022学年 and the like: year not followed by 年 handled by the regex itself

@@ -65,9 +65,27 @@ def _lex() -> dict:
 
 
 def _alt(words) -> str:
-    """Alternation, longest first so the regex prefers the longer spelling."""
-    ws = sorted({w for w in words if w}, key=len, reverse=True)
-    return "|".join(re.escape(w) for w in ws)
+    """Alternation, longest first so the regex prefers the longer spelling.
+
+    Written as a character trie: the words that can match at one position are prefixes
+    of each other, so trying the longer continuation first (a greedy optional group)
+    matches and backtracks exactly like the sorted list, while the regex engine no longer
+    tries thousands of names one by one at every character of the text."""
+    trie: dict = {}
+    for w in {w for w in words if w}:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+    return _trie_re(trie)
+
+
+def _trie_re(node: dict) -> str:
+    alts = [re.escape(ch) + _trie_re(child) for ch, child in sorted(node.items()) if ch]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +105,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "tag_paren": re.compile(rf"[（(]\s*((?:{tags})\s*[:：][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]"),
         "lead_paren": re.compile(rf"[（(]([^（）()\n]{{2,40}}?)牵头[)）]"),
         "tag_line": re.compile(rf"(?<![（(])({tags})\s*[:：]"),
+        # tag_line without its lookbehind, which keeps the regex engine from skipping ahead
+        # to a tag's first character; _tag_lines applies the lookbehind by hand
+        "tag_line_body": re.compile(rf"({tags})\s*[:：]"),
         "tag_in": re.compile(rf"({tags})\s*[:：]"),
         "place_end": re.compile(f"(?:{place})$"),
         "subject_marker": re.compile(f"^(?:{_alt(lx.get('subject_markers', []))})"),
@@ -240,6 +261,24 @@ def _parse_tagged(body: str) -> tuple[list[str], dict[str, list[str]]]:
     return deps, roles
 
 
+def _tag_lines(text: str):
+    """The matches of _patterns()["tag_line"].finditer(text): a match the lookbehind would
+    refuse (a tag right after an opening parenthesis) is dropped and the scan goes on from
+    the next character, as the regex engine does when the lookbehind fails there."""
+    search = _patterns()["tag_line_body"].search
+    pos = 0
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        a = m.start()
+        if a > 0 and text[a - 1] in "（(":
+            pos = a + 1
+            continue
+        yield m
+        pos = m.end()
+
+
 def responsibility_blocks(text: str) -> list[RespBlock]:
     """Responsibility blocks in document order (parenthesised, '(X牵头)', and tag lines)."""
     if not text:
@@ -267,7 +306,7 @@ def responsibility_blocks(text: str) -> list[RespBlock]:
 
     # tag lines without parentheses; adjacent lines (牵头… / 协作…) form one block
     line_blocks: list[RespBlock] = []
-    for m in p["tag_line"].finditer(text):
+    for m in _tag_lines(text):
         if covered[m.start()]:
             continue
         end = m.end()

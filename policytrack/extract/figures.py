@@ -122,7 +122,20 @@ def _topic(ctx: DocContext, para: Piece, offset: int, para_times: list[TimeExpr]
     sentences; on run-on text (a whole document on one line) the section body is the paragraph."""
     anc = ctx.ancestors(offset)
     anchor = max(para.start, anc[-1].start if anc else para.start)
-    return [t for t in para_times if 0 <= t.start - anchor <= 16 and t.kind in kinds and not t.compare]
+    # para_times are in text order (sentence by sentence, each sorted): look only at the
+    # 16 characters after the anchor, not at every time of a long run-on paragraph
+    out = []
+    for k in range(bisect_left(para_times, anchor, key=_start_of), len(para_times)):
+        t = para_times[k]
+        if t.start - anchor > 16:
+            break
+        if t.kind in kinds and not t.compare:
+            out.append(t)
+    return out
+
+
+def _start_of(t: TimeExpr) -> int:
+    return t.start
 
 
 def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[TimeExpr], first_times: list[TimeExpr]) -> bool:
@@ -141,6 +154,7 @@ def _inherits_deadline(ctx: DocContext, para: Piece, offset: int, times: list[Ti
     return ctx.title_time is not None and ctx.doc_type == "plan" and ctx.type_reliable
 
 
+_DUN = re.compile("、")
 _GAP = re.compile(r"(?:还需|仍需|还差|尚需|差距)[^，,。；;]{0,4}$")
 _FROM = re.compile(r"(?:由|从)(?:(?:19|20)\d\d\s*年(?:底|末)?(?:的)?|目前的?|现在的?|上年的?|去年的?)?\s*$")
 _TO = re.compile(r"^[^，,。；;]{0,4}?(?:提高|提升|增加|增长|降低|下降|减少|扩大|缩小|上升|降)(?:到|至|为)[^，,。；;]{0,6}$")
@@ -189,6 +203,13 @@ def _times_hundred(text: str, m: NumberMention) -> int:
 
 # page furniture: file names, html remnants, catalogue numbers (11341602003165628D/2025…)
 _FURNITURE = re.compile(r"\.s?html?\b|-->|<!--|/[a-z]+property|[0-9A-Z]{12,}|\d{4}-\d\d-\d\d\s+\d+\s+\d+\s")
+_CODE_RUN = re.compile(r"[0-9A-Z]{12}")
+
+
+def _may_be_furniture(st: str) -> bool:
+    """What every _FURNITURE alternative needs (htm, a hyphen, property, a 12-character
+    code): most sentences have none, and the full pattern cannot skip ahead by itself."""
+    return "htm" in st or "-" in st or "property" in st or _CODE_RUN.search(st) is not None
 
 
 _SHARED = re.compile(r"(?:均|分别)(?:(?:比|较)[^，,。；;]{0,12}?(?:下降|降低|减少|增长|提高|增加|上升))?(?:达到|达|为|超过|不低于|不少于|不超过|保持在|控制在|实现)?\s*$")
@@ -548,7 +569,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
     for para in paras:
         if para.end <= para.start or not text[para.start:para.end].strip():
             continue
-        key = re.sub(r"\s+", "", text[para.start:para.end])
+        key = "".join(text[para.start:para.end].split())  # str.split and \s agree on whitespace
         if len(key) >= 12:
             # a block repeated word for word on the same page is recorded once
             if key in seen_paras:
@@ -563,7 +584,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
         first_times: list[TimeExpr] | None = None
         for sent in sentences(text, para.start, para.end):
             st = text[sent.start:sent.end]
-            junk = list(_FURNITURE.finditer(st))
+            junk = list(_FURNITURE.finditer(st)) if _may_be_furniture(st) else []
             if junk:
                 # a web page's bylines, file names and catalogue numbers run into the first
                 # sentence of the article: keep what follows them
@@ -585,8 +606,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
             mentions = [m for m in mentions if not any(t.start <= m.num_start < t.end for t in times)]
             cls = clauses(text, sent.start, sent.end)
             cl_starts = [c.start for c in cls]
-            seps = [k.start() for k in re.finditer("、", st)]
-            seps = [sent.start + k for k in seps]
+            seps = [k.start() for k in _DUN.finditer(text, sent.start, sent.end)]
             by_clause: dict[int, list[NumberMention]] = {}
             index_in: dict[int, int] = {}  # id(mention) -> its index in its clause's group
             op_memo: dict[int, dict[int, str]] = {}

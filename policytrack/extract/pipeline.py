@@ -42,7 +42,8 @@ class JiebaTokenizer:
     def __call__(self, text: str) -> Doc:
         from policytrack.lexicons.segment import tokenizer
 
-        words = [w for w, _s, _e in tokenizer().tokenize(text, HMM=False)] if text else []
+        # cut() yields the same words as tokenize() without the offsets this Doc never reads
+        words = list(tokenizer().cut(text, HMM=False)) if text else []
         return Doc(self.vocab, words=words, spaces=[False] * len(words))
 
 
