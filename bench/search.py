@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -454,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, help="measure an existing store (skip the build)")
     ap.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     ap.add_argument("--seconds", type=float, default=20.0, help="duration of the HTTP load")
-    ap.add_argument("--server-workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--server-workers", type=int, default=min(2, os.cpu_count() or 1),
+                    help="uvicorn worker processes (default: one per core, at most 2; as `policytrack serve --workers 2`)")
     ap.add_argument("--loop", default="auto", help="uvicorn event loop: auto (uvloop when installed) or asyncio")
     ap.add_argument("--http", default="auto", help="uvicorn HTTP parser: auto (httptools when installed) or h11")
     ap.add_argument("--no-http", action="store_true", help="skip the HTTP API load")
