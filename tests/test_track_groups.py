@@ -326,3 +326,17 @@ def test_api_commitments_and_audit_export_grouped(corpus):
     recs = [json.loads(x) for x in client.get("/export", params={"format": "jsonl"}).text.splitlines()]
     exported = {r.get("id") for r in recs if r.get("type") == "commitment"}
     assert {c.id for c in snap.commitments} <= exported
+    # group=false: one row per record, as `policytrack audit --no-group`
+    ids: list[str] = []
+    for page in (1, 2, 3):
+        raw = client.get("/commitments", params={"size": 100, "page": page, "as_of": "2024-06-30",
+                                                 "group": "false"}).json()
+        ids += [r["commitment"]["id"] for r in raw["items"]]
+    assert raw["total"] == len(snap.commitments) > body["total"]
+    assert sorted(ids) == sorted(c.id for c in snap.commitments)
+    lines = client.get("/export", params={"format": "jsonl", "kind": "audit", "as_of": "2024-06-30",
+                                          "group": "false"}).text.splitlines()
+    raw_rows = [json.loads(x) for x in lines]
+    assert len(raw_rows) == len(snap.commitments) and all(r["merged_ids"] == "" for r in raw_rows)
+    # an exported commitment names its group: the audit row it folds into
+    assert {r["group_id"] for r in recs if r.get("type") == "commitment"} == {r["commitment_id"] for r in rows}

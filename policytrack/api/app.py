@@ -397,11 +397,12 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
         sort: str = Query("deadline", pattern="^-?(deadline|gap)$"),
         page: int = Query(1, ge=1),
         size: int = Query(50, ge=1),
+        group: bool = Query(True, description="one row per commitment restated across documents (as `policytrack audit`); false: one row per record (`--no-group`)"),
     ) -> CommitmentPage:
         size = _page_size(request, size)
         return D.commitment_page(
             _access(request), as_of=_as_of(as_of), status=status, department=department, region=region,
-            indicator=indicator, doc_id=doc_id, sort=sort, page=page, size=size,
+            indicator=indicator, doc_id=doc_id, sort=sort, page=page, size=size, group=group,
         )
 
     @app.get("/commitments/{commitment_id}", response_model=CommitmentDetail, dependencies=reads, tags=["tracking"], responses={404: _ERR})
@@ -491,6 +492,7 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
         region: str | None = None,
         department: str | None = None,
         as_of: str | None = None,
+        group: bool = Query(True, description="one row per commitment restated across documents (as `policytrack audit`); false: one row per record (`--no-group`)"),
     ) -> StreamingResponse:
         media = {
             "jsonl": "application/x-ndjson; charset=utf-8",
@@ -498,7 +500,8 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }[format]
         chunks: Iterator[bytes] = D.export_chunks(
-            _access(request), format, kind=kind, as_of=_as_of(as_of), status=status, region=region, department=department
+            _access(request), format, kind=kind, as_of=_as_of(as_of), status=status, region=region, department=department,
+            group=group,
         )
         fname = f"policytrack-{kind}-{_as_of(as_of)}.{format}"
         return StreamingResponse(chunks, media_type=media, headers={"Content-Disposition": f'attachment; filename="{fname}"'})

@@ -794,7 +794,7 @@ def _text_chunks(lines: Iterable[str]) -> Iterable[bytes]:
 
 
 def export_chunks(acc: StoreAccess, fmt: str, *, kind: str, as_of: str, status: str | None, region: str | None,
-                  department: str | None) -> Iterable[bytes]:
+                  department: str | None, group: bool = True) -> Iterable[bytes]:
     """The CLI's export (kind=all: records and links) or audit list (kind=audit), as byte chunks.
 
     Everything that can fail (tracking missing, a bad filter) fails here, before
@@ -809,7 +809,7 @@ def export_chunks(acc: StoreAccess, fmt: str, *, kind: str, as_of: str, status: 
     statuses = check_statuses(status)
     snap = acc.snapshot()
     if kind == "audit":
-        rows = A.rows(snap, parse_day(as_of), region=region, department=department, statuses=statuses)
+        rows = A.rows(snap, parse_day(as_of), region=region, department=department, statuses=statuses, group=group)
         if fmt == "xlsx":
             buf = io.BytesIO()
             A.to_xlsx(rows, buf, as_of=parse_day(as_of))
