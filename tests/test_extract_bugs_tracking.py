@@ -356,3 +356,37 @@ def test_bugs_caught_second_bound_named_without_the_first_figure():
     text = "到2024年，规上工业增加值增长6%，力争6.5%以上。"
     names = [c.indicator for c in commitments(text) if c.target]
     assert len(names) == 2 and not any("%" in n for n in names), names
+
+
+# round 5: two measures sharing one rate of change are two targets (cues.yaml joint_subject_nouns)
+@pytest.mark.parametrize("text,expected", [
+    ("2018年工作目标：全县一般公共预算收入和税收收入增长8%。", {"一般公共预算收入", "税收收入"}),
+    ("力争全年社会消费品零售总额与进出口总额均增长6%。", {"社会消费品零售总额", "进出口总额"}),
+])
+def test_bugs_caught_two_measures_share_one_rate(text, expected):
+    got = [c for c in commitments(text) if c.target and c.target.value in (8, 6)]
+    assert len(got) == 2
+    assert {c.indicator for c in got} == expected
+
+
+def test_bugs_caught_one_measure_with_a_conjunction_is_one_target():
+    # 和 inside one name (a school's and a county's) is not a list of measures
+    got = [c for c in commitments("到2025年，城乡学校和幼儿园数量增长10%。") if c.target]
+    assert len(got) == 1
+
+
+@pytest.mark.parametrize("text,meta,expected", [
+    # a clause that opens with 确保 pledges its end state, even in a year's account
+    ("加大经费保障。不断优化支出结构，确保财政教育投入“两个只增不减”。", SUMMARY_2023, 1),
+    # …but a pledge restated under a results heading is part of the review
+    ("一、取得的成效\n贯彻落实三个优先，确保财政教育投入“两个只增不减”。", SUMMARY_2023, 0),
+])
+def test_bugs_caught_clause_pledge_in_a_report(text, meta, expected):
+    assert len([c for c in commitments(text, meta) if c.kind == "qualitative"]) == expected
+
+
+def test_bugs_caught_policy_column_holds_standing_rules():
+    text = ("资助项目 | 牵头单位 | 配套政策 | 资助人数 |\n"
+            "高中资助 | 县教育局 | 资助家庭经济困难学生。所需资金由省级财政承担。 | 320 |\n")
+    cs = [c for c in commitments(text, None) if c.kind == "qualitative"]
+    assert any("财政承担" in c.quote for c in cs)

@@ -221,11 +221,32 @@ _SHARED_NOUNS = ("覆盖率", "达标率", "比例", "比重", "占比", "人数
 def _shared_by(text: str, clause: Piece, m: NumberMention, n_in_clause: int) -> list[str]:
     """甲率、乙率、丙率均达到100% (or 分别达到 with one figure): the listed indicators, one
     record each; [] when the figure belongs to one indicator."""
-    if n_in_clause != 1 or not _SHARED.search(text, clause.start, m.num_start):
+    if n_in_clause != 1:
         return []
+    if not _SHARED.search(text, clause.start, m.num_start):
+        return _joint_subjects(text, clause, m)
     j = max(text.rfind("均", clause.start, m.num_start), text.rfind("分别", clause.start, m.num_start))
     items = text[clause.start:j].split("、")
     return items if len(items) > 1 else []
+
+
+@lru_cache(maxsize=1)
+def _joint_subject_rx() -> re.Pattern[str]:
+    nouns = _alternation("joint_subject_nouns") or r"(?!)"
+    verbs = _alternation("joint_subject_verbs") or r"(?!)"
+    return re.compile(r"([^，,。；;、和与及]{2,16}?(?:" + nouns + r"))(?:和|与|及|、)([^，,。；;、和与及]{2,16}?(?:" + nouns
+                      + r"))(?:均|都)?(?:" + verbs + r")(?:了)?\s*$")
+
+
+def _joint_subjects(text: str, clause: Piece, m: NumberMention) -> list[str]:
+    """财政总收入和地方财政收入增长7%: two measures (cues.yaml joint_subject_nouns) growing by
+    the one figure are two targets, each with the verb (财政总收入增长, 地方财政收入增长)."""
+    hit = _joint_subject_rx().search(text, max(clause.start, m.num_start - 40), m.num_start)
+    if hit is None or hit.start() < clause.start:
+        return []
+    verb = text[hit.end(2):m.num_start].strip()
+    verb = re.sub(r"^(?:均|都)|了$", "", verb)
+    return [clean_indicator(hit.group(1)) + verb, hit.group(2) + verb]
 
 
 _CLAUSE_STOP = "，,；;：:。！？!?\n"
@@ -728,8 +749,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 qcell = cell_at(cells, para.start, c.start) if cells else None
                 if qcell is not None:
                     score += header_bias(qcell.header)
-                if score <= 1 and not (score > 0 and ctx.heading_bias(c.start) > 0):
-                    continue
+                if score <= 1 and not (score > 0 and (ctx.heading_bias(c.start) > 0 or (_own_pledge(ct) and ctx.heading_bias(c.start) == 0))):
+                    continue  # 确保教育经费投入“两个只增不减” in a report: the clause pledges it itself
                 deadline = _deadline(ctx, para, c.end, times, para_times, first_times_now)
                 if not own_times and _UNDATED.search(text, sent.start, c.end):
                     deadline = None  # 最终将建成…: an eventual end state, whatever the paragraph's date
@@ -763,6 +784,16 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 first_times = times
         _phased_deadline(ctx, para, para_times, out, para_first)
     return out
+
+
+@lru_cache(maxsize=1)
+def _pledge_open() -> re.Pattern[str]:
+    """A clause that opens with a pledge word (cues.yaml clause_pledges: 确保, 力争…)."""
+    return re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．]\s*)?(?:" + (_alternation("clause_pledges") or r"(?!)") + ")")
+
+
+def _own_pledge(clause: str) -> bool:
+    return _pledge_open().match(clause) is not None
 
 
 def _para_goal(ctx: DocContext, para: Piece, state: dict) -> bool:
