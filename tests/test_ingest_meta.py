@@ -139,3 +139,24 @@ def test_attachments(text, names):
     from policytrack.ingest.meta import find_attachments
 
     assert find_attachments(text) == names
+
+
+# A document whose title and issuer name no place we know: the place whose organs the body
+# keeps naming (a city's inspection report on a county), never a generic noun before 区/县.
+@pytest.mark.parametrize("title, body, region", [
+    ("关于青禾县“十四五”教育事业发展规划实施情况的中期督导报告",
+     "（一）青禾县人民政府要在2024年9月底前确保城区第三小学投入使用。（责任单位：青禾县教育体育局）"
+     "（三）青禾县财政局要逐年提高义务教育生均公用经费标准。", "青禾县"),
+    ("工作情况通报", "要求和林格尔县人民政府加快建设，和林格尔县教育局牵头，和林格尔县财政局配合。", "和林格尔县"),
+    ("工作情况通报", "会议要求，恩阳区教育局、恩阳区财政局按期完成。", "恩阳区"),
+    # a name neither known nor in the title: 全国社区教育 is not a district
+    ("社区教育发展情况", "推动为全国社区教育示范，为全国社区教育实验区建设。", None),
+    # not followed by an organ: 建成县职业高中, 形成县三项督导
+    ("工作总结", "投入470万元建成县职业高中实训楼，形成县三项督导反馈机制，建成县职业高中。", None),
+    # named once only
+    ("工作总结", "会上，恩阳区教育局作了发言。", None),
+])
+def test_region_named_in_body(title, body, region):
+    from policytrack.ingest.meta import region_named_in_body
+
+    assert region_named_in_body(body, title)[0] == region

@@ -60,6 +60,15 @@ RULES = [
      P(unit="完成情况", value=1.0, quote="普惠性幼儿园覆盖率达到81.5%，提前完成规划确定的阶段目标"), False),
     ("completion sentence for an elimination (0) target", C(indicator="56人以上大班额比例", value=0.0, baseline=None),
      P(indicator="x", unit="完成情况", value=1.0, quote="2023年秋季学期开学时，全县消除了56人以上大班额。", year=2023), True),
+    # bugs caught: an inspection finding about an earlier (month) deadline linked to a later promise of the same school
+    ("finding about an earlier month's deadline", C(indicator="建成城区第三小学并投入使用", kind="qualitative", value=None,
+                                                   baseline=None, deadline="2023-12"),
+     P(indicator="x", unit="完成情况", value=0.0, year=2023, doc="inspection",
+       quote="城区第三小学未按实施方案要求于2023年8月底前投入使用，部分城区学校班额接近45人上限。"), False),
+    ("finding about the same month's deadline", C(indicator="城区第三小学建成并投入使用", kind="qualitative", value=None,
+                                                 baseline=None, deadline="2023-08"),
+     P(indicator="x", unit="完成情况", value=0.0, year=2023, doc="inspection",
+       quote="城区第三小学未按实施方案要求于2023年8月底前投入使用，部分城区学校班额接近45人上限。"), True),
     ("plan's own past flow is not progress", C(indicator="新建幼儿园", unit="所", value=4.0, baseline=None, doc="d"),
      P(indicator="新建幼儿园", unit="所", value=1.0, doc="d", year=2020), False),
 ]
@@ -82,6 +91,9 @@ SENTENCES = [  # developed on the bundled corpus' reports
     ("全区中小学实现全覆盖。", 1.0),
     ("各项任务已全部完成。", 1.0),
     ("部分学校食堂、宿舍尚未达标。", 0.0),
+    # bugs caught: an inspection report's finding read as completion (投入使用) before 未按 was a failure word
+    ("城区第三小学未按实施方案要求于2023年8月底前投入使用，部分城区学校班额接近45人上限。", 0.0),
+    ("2所学校未按计划完成改造。", 0.0),
 ]
 
 

@@ -190,6 +190,39 @@ def detect_region(*sources: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
+_ORGAN_AFTER_PLACE = re.compile(r"(?:自治县|县|区|旗|市)(?=人民政府|政府|教育|财政局|发展和改革|人力资源|党委|委员会|人大)")
+
+
+def region_named_in_body(text: str, title: str | None = None) -> tuple[str | None, str | None]:
+    """The place whose organs the body keeps naming, for a document whose title and issuer
+    name none we know: a city's 督导报告 on a county (关于青禾县…的督导报告, issued by 云岭市…督导室)
+    tells 青禾县人民政府 and 青禾县财政局 what to do.  Unknown names are read back from the
+    organ: every 2-4 character run before 县/区/市 is a candidate; the true name is the one seen
+    most often (its left neighbour varies), the longest among equals (和林格尔县, not 格尔县).
+    A candidate must be a known division or be named in the title too: 为全国社区教育… is neither."""
+    level, _ = _regions()
+    counts: Counter[str] = Counter()
+    for m in _ORGAN_AFTER_PLACE.finditer(text):
+        for k in range(2, 5):
+            a = m.start() - k
+            run = text[a:m.start()]
+            if a < 0 or not re.fullmatch(r"[\u4e00-\u9fff]+", run):
+                break
+            name = run + m.group(0)
+            if name in level or (title and name in title):
+                counts[name] += 1
+    if not counts:
+        return None, None
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0])))
+    name, n = ranked[0]
+    tie = [c for c, k in ranked[1:] if k == n and not name.endswith(c)]  # two places as often: no answer
+    if n < 2 or tie:
+        return None, None
+    if name in level:
+        return name, level[name]
+    return name, {"区": "district", "市": "city"}.get(name[-1], "county")
+
+
 def _level_from_self_refs(text: str) -> str | None:
     counts = Counter()
     for lvl, words in _lex()["level_self_refs"].items():
@@ -261,6 +294,8 @@ def detect_meta(text: str, *, outline_titles: list[str] | None = None) -> DocMet
                 break
 
     region, admin_level = detect_region(issuer, fields["issuer"], notice, title)
+    if region is None:
+        region, admin_level = region_named_in_body(text[:20000], title)
     if admin_level is None:
         admin_level = _level_from_self_refs(text[:20000])
 

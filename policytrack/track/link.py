@@ -539,7 +539,7 @@ def catalogue_tag(sentence: str) -> str | None:
     return found[0][0] if found else None
 
 
-_DUE = re.compile(r"(20\d\d)年[^，。；]{0,10}?前")
+_DUE = re.compile(r"(20\d\d)年(?:(\d{1,2})月)?[^，。；]{0,10}?前")
 
 
 def _completion_matches(c: Commitment, p: Progress) -> bool:
@@ -547,10 +547,13 @@ def _completion_matches(c: Commitment, p: Progress) -> bool:
         return False
     if p.doc == c.doc:
         return False  # a document does not report on its own promises
-    due = [int(y) for y in _DUE.findall(p.quote)]
-    dl = c.deadline[:4] if c.deadline else None
-    if due and dl and dl.isdigit() and all(y < int(dl) for y in due):
-        return False  # the sentence is about an earlier deadline (an earlier promise of the same thing)
+    due = [(int(y), int(m) if m else None) for y, m in _DUE.findall(p.quote)]
+    if due and c.deadline and c.deadline[:4].isdigit():
+        dl = (int(c.deadline[:4]), int(c.deadline[5:7]) if c.deadline[5:7].isdigit() else 12)
+        if all((y, m) < dl if m else y < dl[0] for y, m in due):
+            # the sentence is about an earlier deadline (an earlier promise of the same thing):
+            # 未按…于2023年8月底前投入使用 says nothing about 2023年底前建成并投入使用
+            return False
     sentence = norm_indicator(p.quote)
     if c.indicator_id:
         if p.indicator_id == c.indicator_id:
@@ -633,7 +636,7 @@ def completion_statements(
                 value = classify_sentence(sent)
                 if value is None:
                     continue
-                due = [int(y) for y in _DUE.findall(sent)]
+                due = [int(y) for y, _m in _DUE.findall(sent)]
                 if value and report_year and due and min(due) > report_year:
                     continue  # "2024年底前，完成…" in a 2023 report: a promise, not progress
                 stripped = sent.strip()
