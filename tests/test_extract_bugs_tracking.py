@@ -390,3 +390,28 @@ def test_bugs_caught_policy_column_holds_standing_rules():
             "高中资助 | 县教育局 | 资助家庭经济困难学生。所需资金由省级财政承担。 | 320 |\n")
     cs = [c for c in commitments(text, None) if c.kind == "qualitative"]
     assert any("财政承担" in c.quote for c in cs)
+
+
+def test_bugs_caught_a_dated_goal_set_up_after_its_subject():
+    # the subject first and 建立健全 last, with a date: a state to check by then
+    cs = commitments("到2026年，全区学前教育保障制度体系建立健全，普惠性幼儿园覆盖率达到90%。")
+    assert any(c.kind == "qualitative" and "建立健全" in c.quote and c.deadline == "2026" for c in cs)
+
+
+def test_bugs_caught_phases_of_a_project_are_due_in_their_year():
+    text = ("新建乡镇公办幼儿园9所，新增学位2700个。项目分三年实施，2016年有2所；2017年有3所幼儿园；"
+            "2018年有4所幼儿园。")
+    meta = {"date": "2021-03-02"}
+    got = {(c.target.value, c.deadline) for c in commitments(text, meta) if c.target}
+    assert {(3, "2017"), (4, "2018")} <= got
+    assert not [p for p in progress(text, meta) if p.value in (3, 4)]
+
+
+@pytest.mark.parametrize("text,value", [
+    # since a past year, a level kept: the record of a review, not a target
+    ("2015年以来，初中学龄人口入学率保持在99.5%以上。", 99.5),
+])
+def test_bugs_caught_kept_since_a_past_year_is_reported(text, value):
+    meta = {"date": "2021-09-01", "title": "义务教育十年发展回顾"}
+    assert not [c for c in commitments(text, meta) if c.target and c.target.value == value]
+    assert [p for p in progress(text, meta) if p.value == value]

@@ -111,7 +111,7 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
 _BEFORE_WITHIN = re.compile(r"[前内]")
 _PLANNED_AT = re.compile(r"(?:将于|拟于|计划于|预计于?)$")
 _NAMED_GOAL = re.compile(r"[”\"’』」]?的?(?:目标|要求|标准)(?![化体])")
-_PAST_CUES = re.compile(r"(?:已|累计|共有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!实)现有|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))")
+_PAST_CUES = re.compile(r"(?:(?:19|20)\d\d\s*年以来|已|累计|共有|同比|比上年|较上年|先后|截至|截止|(?<![由从])目前|(?<!实)现有|(?<!为)(?<![了除])[\u4e00-\u9fff]了(?!解))")
 _CLAUSE_MARK = re.compile(r"[，,；;：:。]")
 _ACHIEVED = re.compile(r"(?:实现|完成|建成|达到|消除|覆盖|纳入|创建)了")
 

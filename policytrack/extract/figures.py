@@ -845,3 +845,9 @@ def _phased_deadline(ctx: DocContext, para: Piece, para_times: list[TimeExpr], o
     for rec in out[first:]:
         if rec.get("type") == "commitment" and rec["start"] < m.start() and rec.get("deadline") in (None, str(ctx.doc_year)):
             rec["deadline"] = str(years[-1])
+        elif rec.get("type") == "progress" and rec["start"] > m.start() and rec.get("year") in years \
+                and not _PAST_HERE.search(ctx.text, rec["start"], rec["end"]):
+            # …分批推进，2017年…；2018年有4所幼儿园: a phase of the plan, due in its year
+            y = rec.pop("year")
+            rec.update(type="commitment", kind="quantitative", deadline=str(y), start_date=None,
+                       sent=Piece(rec["start"], rec["end"]))
