@@ -187,6 +187,27 @@ def test_txt_encodings(tmp_path, encoding):
     assert "学前三年毛入园率达到95%以上" in doc.text
 
 
+@pytest.mark.parametrize("parts, readable", [
+    # a UTF-8 page with a GBK paragraph pasted under it, and one stray Latin-1 line
+    ([("青禾县教育事业发展规划", "utf-8"), ("到2025年，全县学前三年毛入园率达到95%以上。", "gbk"), ("caf\xe9", "latin-1")], True),
+    ([("青禾县教育事业发展规划", "gbk"), ("（责任单位：县教育局）", "utf-8"), ("到2025年，毛入园率达到95%。", "gb18030")], True),
+    # mostly lines neither UTF-8 nor GB text: not a pasted-together Chinese file
+    ([("青禾县", "utf-8"), ("\xe9\xe8\xea", "latin-1"), ("\xfc\xf6", "latin-1"), ("\xe0\xe7", "latin-1")], False),
+])
+def test_txt_mixed_encodings_read_line_by_line(tmp_path, parts, readable):
+    p = tmp_path / "mixed.txt"
+    p.write_bytes(b"\n".join(t.encode(enc) for t, enc in parts) + b"\n")
+    if not readable:  # not salvaged line by line (the whole-file detector then decides)
+        from policytrack.ingest.txt import decode_by_line
+
+        assert decode_by_line(p.read_bytes()) is None
+        return
+    text = parse_file(p).text
+    for t, enc in parts:
+        if enc != "latin-1":
+            assert t in text
+
+
 def test_txt_big5_by_detection(tmp_path):
     p = tmp_path / "big5.txt"
     p.write_bytes(("教育事業發展規劃\n" + "到二零二五年，學前三年毛入園率達到百分之九十五以上，義務教育鞏固率保持在百分之九十九以上。" * 5).encode("big5"))
@@ -329,3 +350,13 @@ def test_parse_many_keeps_order_and_reports_failures(tmp_path):
         assert [p for p, _ in out] == paths
         assert str(out[1][1]) == "b.txt: empty file"
         assert out[0][1].text == out[3][1].text and out[2][1].meta.doc_number == "某政办发〔2023〕12号"
+
+
+def test_html_gbk_page_with_utf8_paragraph_pasted_in(tmp_path):
+    p = tmp_path / "mixed.html"
+    head = "<html><head><meta charset='gbk'><title>青禾县教育事业发展规划</title></head><body>"
+    p.write_bytes((head + "<p>到2025年，全县学前三年毛入园率达到95%以上。</p>").encode("gbk")
+                  + "<p>（责任单位：县教育局）义务教育巩固率保持在97%以上。</p>".encode("utf-8")
+                  + "<p>caf\xe9</p></body></html>".encode("latin-1"))
+    text = parse_file(p).text
+    assert "学前三年毛入园率达到95%以上" in text and "义务教育巩固率保持在97%以上" in text

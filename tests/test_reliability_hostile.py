@@ -262,7 +262,6 @@ def test_batch_with_workers_survives_the_flate_bomb(hostile_run, tmp_path):
     ("named_pipe.txt", "not a regular file"),
     ("garbage.doc", None),
     ("billion_laughs.docx", None),
-    ("mixed_encodings.txt", "encoding"),
     ("nul_bytes.txt", "binary"),
     ("one_line_50mb.txt", "text too long to extract"),
 ])
@@ -275,7 +274,8 @@ def test_known_failures(hostile_run, name, expect):
 
 
 @pytest.mark.parametrize("name", ["UPPERCASE.PDF", "..\\..\\etc\\passwd.txt", "-rf --help.txt", "e\u0301te\u0301_nfd_青禾.txt",
-                                  "utf16le_bom.txt", "utf16_bom.html", "charset_lies.html", "nul_bytes.pdf", "many_entries.docx"])
+                                  "utf16le_bom.txt", "utf16_bom.html", "charset_lies.html",
+                                  "mixed_encodings.txt", "mixed_encodings.html", "nul_bytes.pdf", "many_entries.docx"])
 def test_readable_files_with_odd_names_or_encodings_are_read(hostile_run, name):
     _, _, _, results = hostile_run
     r = next(x for x in results if x["name"] == name)

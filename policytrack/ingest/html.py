@@ -56,6 +56,11 @@ def decode_html(data: bytes, path: Path) -> str:
             return data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
+    from policytrack.ingest.txt import decode_by_line
+
+    mixed = decode_by_line(data, b">")  # a GBK page with UTF-8 paragraphs pasted in, tag by tag
+    if mixed is not None:
+        return mixed
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

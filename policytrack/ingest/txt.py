@@ -26,12 +26,46 @@ def decode_bytes(data: bytes, path: str | Path) -> str:
         if enc == "gb18030" and _looks_wrong(text):
             break
         return text
+    mixed = decode_by_line(data)
+    if mixed is not None:
+        return mixed
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise IngestError(path, "cannot detect the text encoding (binary content?)")
     return str(best)
+
+
+def decode_by_line(data: bytes, sep: bytes = b"\n") -> str | None:
+    """A file pasted together from sources in different encodings (a UTF-8 page with GBK
+    lines appended, one stray Latin-1 line) decodes as neither: read each line in the first
+    strict encoding that fits.  Only when nearly every line is clean UTF-8 or GB text; the few
+    lines neither fits keep U+FFFD for their bad bytes instead of sinking the whole file.
+    `sep` is a byte no multi-byte character of UTF-8 or GBK contains (\\n; > for HTML)."""
+    lines = data.split(sep)
+    out: list[str] = []
+    bad = good = cjk = 0
+    for raw in lines:
+        for enc in ("utf-8", "gb18030"):
+            try:
+                line = raw.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if enc == "gb18030" and _looks_wrong(line):
+                continue
+            break
+        else:
+            line = raw.decode("utf-8", errors="replace")
+            bad += 1
+            out.append(line)
+            continue
+        good += bool(line.strip())
+        cjk += any("\u4e00" <= c <= "\u9fff" for c in line)
+        out.append(line)
+    if not cjk or bad > max(1, good // 10):
+        return None
+    return sep.decode("ascii").join(out)
 
 
 def _looks_wrong(text: str) -> bool:
