@@ -415,3 +415,23 @@ def test_bugs_caught_kept_since_a_past_year_is_reported(text, value):
     meta = {"date": "2021-09-01", "title": "义务教育十年发展回顾"}
     assert not [c for c in commitments(text, meta) if c.target and c.target.value == value]
     assert [p for p in progress(text, meta) if p.value == value]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("每份自评报告篇幅原则上控制在3000字以内。", (3000, "字", "<=")),
+])
+def test_bugs_caught_a_length_limit_in_characters(text, expected):
+    got = [(c.target.value, c.target.unit, c.target.op) for c in commitments(text) if c.target]
+    assert got == [expected]
+
+
+def test_bugs_caught_a_chinese_numeral_before_zi_is_a_word():
+    from policytrack.extract.numbers import parse_numbers
+
+    text = "十字路口小学开始铺设塑胶跑道，八字方针落到实处。"
+    assert parse_numbers(text, 0, len(text)) == []
+
+
+def test_bugs_caught_reaching_the_national_average_is_an_end_state():
+    cs = commitments("力争使公办幼儿园在园幼儿占比提高至50%以上，达到全省平均水平。")
+    assert any(c.kind == "qualitative" and "平均水平" in c.quote for c in cs)

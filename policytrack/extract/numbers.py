@@ -226,6 +226,8 @@ def parse_numbers(text: str, start: int = 0, end: int | None = None) -> list[Num
                 value = v
             if text[ns - 1: ns] == "第" or text[ns:m.end("unit")] in lx.get("name_like_counts", []):
                 continue
+            if unit in lx.get("arabic_only_units", []):
+                continue  # 十字道初中, 八字方针: a word, not a count of characters
         if unit == "年" and (1900 <= value <= 2100 or "." in text[ns:ne]):
             continue
         if unit in ("年", "月", "日") or (unit == "" and not m.group("pct")):
