@@ -435,3 +435,22 @@ def test_bugs_caught_a_chinese_numeral_before_zi_is_a_word():
 def test_bugs_caught_reaching_the_national_average_is_an_end_state():
     cs = commitments("力争使公办幼儿园在园幼儿占比提高至50%以上，达到全省平均水平。")
     assert any(c.kind == "qualitative" and "平均水平" in c.quote for c in cs)
+
+
+def test_bugs_caught_growth_of_a_budgeted_figure_is_part_of_it():
+    text = "加大投入。2024年初预算安排卫生健康支出35120万元，较上年增长12.4%。"
+    cs = [c for c in commitments(text, SUMMARY_2023) if c.target]
+    assert {c.target.value for c in cs} == {35120, 12.4}
+    assert not [p for p in progress(text, SUMMARY_2023) if p.value == 12.4]
+
+
+def test_bugs_caught_the_same_end_state_of_two_subjects():
+    cs = commitments("到2025年，实现农村学校宽带网络全覆盖和教师网络研修全覆盖。")
+    assert len([c for c in cs if c.kind == "qualitative" and "全覆盖" in c.quote]) == 2
+
+
+def test_bugs_caught_a_start_on_an_event_is_not_dated():
+    # 开工 once the land is ready: due on an event, not by a date
+    cs = commitments("新建城南小学6月底前完成规划设计，确保用地报批到位后立即开工。", {"date": "2024-02-20", "doc_type": "plan"})
+    assert not [c for c in cs if "立即开工" in c.quote]
+    assert [c for c in cs if "规划设计" in c.quote]

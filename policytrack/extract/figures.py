@@ -249,6 +249,18 @@ def _joint_subjects(text: str, clause: Piece, m: NumberMention) -> list[str]:
     return [clean_indicator(hit.group(1)) + verb, hit.group(2) + verb]
 
 
+_JOINT_STATE = re.compile(r"^(?P<a>[^，,。；;]{2,40}?(?P<w>全覆盖|全部完成|投入使用|通过验收|达标))(?:和|及|与|、)(?P<b>[^，,。；;]{2,40}?(?P=w))$")
+
+
+def _joint_states(clause: str) -> list[str]:
+    """…学校全覆盖和…学生全覆盖: the same end state said twice, of two subjects, is two end
+    states; [] otherwise."""
+    hit = _JOINT_STATE.match(clause.rstrip("。；;，, "))
+    if hit is None:
+        return []
+    return [clean_indicator(hit.group("a")), clean_indicator(hit.group("b"))]
+
+
 _CLAUSE_STOP = "，,；;：:。！？!?\n"
 
 
@@ -724,6 +736,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 for _ in range(_times_hundred(text, m) - 1):
                     out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
             _align_with_siblings(ctx, out, sent_first, sent)
+            _growth_of_target(ctx, out, sent_first, sent)
             # qualitative end states: clauses without figures in a promising context
             n_before = len(out)
             dated = [t for t in times if t.kind == "deadline" and t.explicit and not t.compare
@@ -763,6 +776,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 if qcell is not None and (rd := _row_departments(cells, para.start, text)):
                     qrec["departments"] = rd
                 out.append(qrec)
+                for name in _joint_states(ct)[1:]:
+                    out.append(dict(qrec, indicator=name))  # 学校全覆盖和学生全覆盖: two end states
                 if "分别" in ct:
                     # 请各单位分别于6月30日和12月10日前报送…: one hand-in per date
                     own = [t for t in times if c.start <= t.start < c.end and t.kind in ("deadline", "year") and not t.compare]
@@ -827,6 +842,27 @@ def _align_with_siblings(ctx: DocContext, out: list[dict], first: int, sent: Pie
             continue
         r.pop("year", None)
         r.update(type="commitment", kind="quantitative", deadline=goals[0].get("deadline"), start_date=None, sent=sent)
+
+
+_GROWTH_OF_PREV = re.compile(r"[，,]\s*(?:较|比)(?:上年|去年|上一年)(?:同期)?(?:增长|增加|提高|下降|减少)\s*$")
+
+
+def _growth_of_target(ctx: DocContext, out: list[dict], first: int, sent: Piece) -> None:
+    """2023年初预算安排教育支出67233万元，较上年增长25.8%: the rate of change of a promised
+    figure, stated right after it, is part of the promise (not a reported change)."""
+    recs = out[first:]
+    text = ctx.text
+    for prev, r in zip(recs, recs[1:]):
+        if prev.get("type") != "commitment" or prev.get("kind") != "quantitative" or r.get("type") != "progress":
+            continue
+        m, pm = r.get("mention"), prev.get("mention")
+        if m is None or pm is None or not m.unit.endswith("%") or pm.unit.endswith("%"):
+            continue
+        if not _GROWTH_OF_PREV.fullmatch(text, pm.end, m.num_start):
+            continue
+        r.pop("year", None)
+        r.update(type="commitment", kind="quantitative", deadline=prev.get("deadline"), start_date=None, sent=sent,
+                 start=prev["start"], indicator=prev["indicator"] + "增长")
 
 
 _PAST_HERE = re.compile(r"已|累计|共有|同比|比上年|较上年|截至|截止|目前|现有|了")
