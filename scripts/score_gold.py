@@ -21,22 +21,22 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 
-def _meta(text: str):
+def _meta(text: str, source: str | None = None):
     try:
         from policytrack.ingest.meta import detect_meta
 
-        return detect_meta(text)
+        return detect_meta(text, source=source)
     except Exception:  # noqa: BLE001 - fall back to the extractor's own heuristics
         return None
 
 
-def predict(docs: list[tuple[str, str]], out: Path) -> int:
+def predict(docs: list[tuple[str, str, str | None]], out: Path) -> int:
     from policytrack.extract import extract_text
 
     n = 0
     with out.open("w", encoding="utf-8") as f:
-        for name, text in docs:
-            for rec in extract_text(text, _meta(text), doc=name):
+        for name, text, source in docs:
+            for rec in extract_text(text, _meta(text, source), doc=name):
                 f.write(rec.model_dump_json() + "\n")
                 n += 1
     return n
@@ -44,13 +44,13 @@ def predict(docs: list[tuple[str, str]], out: Path) -> int:
 
 def load_sets(shared: Path) -> dict[str, tuple[list[tuple[str, str]], Path, Path]]:
     seeds_dir = shared / "corpus" / "seeds"
-    seeds = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(seeds_dir.glob("*.txt"))]
+    seeds = [(p.name, p.read_text(encoding="utf-8"), p.name) for p in sorted(seeds_dir.glob("*.txt"))]
     pfile = shared / "corpus" / "passages.jsonl"
     passages = []
     for line in pfile.read_text(encoding="utf-8").splitlines():
         if line.strip():
             r = json.loads(line)
-            passages.append((r["id"], r["text"]))
+            passages.append((r["id"], r["text"], r.get("url")))  # the page's address, as ingest records it
     return {
         "seeds": (seeds, shared / "gold", seeds_dir),
         "passages": (passages, shared / "gold" / "passages", pfile),

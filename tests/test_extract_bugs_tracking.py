@@ -454,3 +454,11 @@ def test_bugs_caught_a_start_on_an_event_is_not_dated():
     cs = commitments("新建城南小学6月底前完成规划设计，确保用地报批到位后立即开工。", {"date": "2024-02-20", "doc_type": "plan"})
     assert not [c for c in cs if "立即开工" in c.quote]
     assert [c for c in cs if "规划设计" in c.quote]
+
+
+def test_bugs_caught_a_news_page_keeps_the_horizon_it_announced():
+    # a page dated 2018 reporting a plan "到2020年…": the plan's later targets are due in 2020
+    text = ("某某资讯\n有关部门日前发布“净水攻坚三年行动计划”称，以重点流域为范围，到2020年，全国化学需氧量排放总量"
+            "比2015年下降10%以上。\n官网周三刊登全文称，要经过三年努力，明显改善水质。劣五类水体比例下降到5%以内。")
+    cs = [c for c in commitments(text, {"date": "2018-07-03"}) if c.target]
+    assert [c.deadline for c in cs if c.target.value == 5] == ["2020"]

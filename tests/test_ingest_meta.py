@@ -160,3 +160,30 @@ def test_region_named_in_body(title, body, region):
     from policytrack.ingest.meta import region_named_in_body
 
     assert region_named_in_body(body, title)[0] == region
+
+
+@pytest.mark.parametrize("url,iso", [
+    ("http://www.example.gov.cn/zwgk/202305/t20230512_123456.html", "2023-05-12"),
+    ("http://news.example.cn/2021-08/23/c_1211341802.htm", "2021-08-23"),
+    ("http://www.example.gov.cn/art/2024/1/3/art_1229_4999.html", "2024-01-03"),
+    ("http://www.example.cn/xxgk/20220914/1377952.html", "2022-09-14"),
+    ("http://www.example.cn/tuijian/2023/0120/29570.html", "2023-01-20"),
+    ("http://www.example.cn/news/2016/10-17/9567.html", "2016-10-17"),
+    ("http://www.example.cn/china/201903/50-221875.html", "2019-03"),
+    ("https://www.example.com/news/12397395", None),
+    ("http://www.example.cn/p-202399.html", None),
+    ("003_plan.txt", None),
+])
+def test_date_from_url(url, iso):
+    from policytrack.ingest.meta import date_from_url
+
+    assert date_from_url(url) == iso
+
+
+def test_undated_page_takes_its_url_date_and_a_dated_one_keeps_its_own():
+    from policytrack.ingest.meta import detect_meta
+
+    url = "http://www.example.gov.cn/zwgk/202305/t20230512_123456.html"
+    assert detect_meta("某县教育局关于做好招生工作的通知\n各学校：\n今年秋季招生工作安排如下。", source=url).date == "2023-05-12"
+    signed = "某县教育局关于做好招生工作的通知\n各学校：\n安排如下。\n某县教育局\n2023年4月28日"
+    assert detect_meta(signed, source=url).date == "2023-04-28"

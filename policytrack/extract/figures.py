@@ -694,7 +694,9 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                         rec["baseline"] = {"value": base.value, "year": by or ctx.report_year or ctx.doc_year, "unit": base.unit or None}
                     deadline = _deadline(ctx, para, m.start, times, para_times, first_times_now)
                     if deadline is None and ctx.doc_year and not ctx.plan_end and not (ctx.type_reliable and ctx.doc_type == "plan"):
-                        deadline = str(ctx.doc_year)  # a dated news page or speech: this year's target
+                        # a dated news page or speech: this year's target, or the horizon the page
+                        # announced earlier (…到2020年，…。PM2.5浓度下降18%: the same plan's)
+                        deadline = _horizon(ctx, m.start, state) or str(ctx.doc_year)
                     if cell is not None and (hy := _header_year(cell.header)):
                         deadline = deadline if deadline and deadline.startswith(hy) else hy
                     if not own_times and (_PER_UNIT.match(text, c.start, m.start) or _UNDATED.search(text, sent.start, m.start)):
@@ -809,6 +811,20 @@ def _pledge_open() -> re.Pattern[str]:
 
 def _own_pledge(clause: str) -> bool:
     return _pledge_open().match(clause) is not None
+
+
+_HORIZON = re.compile(r"到\s*((?:19|20)\d\d)\s*年")
+
+
+def _horizon(ctx: DocContext, offset: int, state: dict) -> str | None:
+    """The last 到YYYY年 before offset that lies after the page's date, as a year."""
+    found = state.get("horizons")
+    if found is None:
+        found = state["horizons"] = [(h.start(), int(h.group(1))) for h in _HORIZON.finditer(ctx.text)]
+    i = bisect_left(found, (offset, 0)) - 1
+    if i >= 0 and ctx.doc_year and found[i][1] > ctx.doc_year:
+        return str(found[i][1])
+    return None
 
 
 def _para_goal(ctx: DocContext, para: Piece, state: dict) -> bool:

@@ -243,8 +243,37 @@ def _doc_type(*sources: str | None) -> str | None:
     return None
 
 
-def detect_meta(text: str, *, outline_titles: list[str] | None = None) -> DocMeta:
-    """Everything findable in the cleaned text; unknown fields stay None."""
+# a government or news site files a page under its date: /2023-05/12/, /202305/t20230512_,
+# /20230512/, /art/2023/5/12/, /2023/0512/ (the day may be missing: /202305/)
+_URL_DATES = [
+    re.compile(r"/t((?:19|20)\d\d)(\d\d)(\d\d)_"),
+    re.compile(r"/((?:19|20)\d\d)-?(\d\d)/(\d\d)/"),
+    re.compile(r"/((?:19|20)\d\d)-(\d\d)-(\d\d)/"),
+    re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)/"),
+    re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/((?:19|20)\d\d)/(\d\d)(\d\d)/"),
+    re.compile(r"/((?:19|20)\d\d)/(\d\d)-(\d\d)/"),
+    re.compile(r"/((?:19|20)\d\d)(\d\d)/()"),
+]
+
+
+def date_from_url(url: str | None) -> str | None:
+    """The date a page's address files it under (ISO), or None."""
+    if not url or "/" not in url:
+        return None
+    path = re.sub(r"^[a-z]+://[^/]+", "", url)
+    for rx in _URL_DATES:
+        m = rx.search(path)
+        if m:
+            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None
+            if 1 <= mo <= 12 and (d is None or 1 <= d <= 31):
+                return _iso(y, mo, d)
+    return None
+
+
+def detect_meta(text: str, *, outline_titles: list[str] | None = None, source: str | None = None) -> DocMeta:
+    """Everything findable in the cleaned text; unknown fields stay None.  `source`: the file
+    name or URL the text came from (an undated web page takes the date its URL files it under)."""
     lines = text.split("\n")
     head = "\n".join(lines[:12])
     fields = {k: (m.group(1) if (m := rx.search(head)) else None) for k, rx in _FIELDS.items()}
@@ -293,6 +322,9 @@ def detect_meta(text: str, *, outline_titles: list[str] | None = None) -> DocMet
                 date = d
                 break
 
+    if not date:
+        date = date_from_url(source)
+
     region, admin_level = detect_region(issuer, fields["issuer"], notice, title)
     if region is None:
         region, admin_level = region_named_in_body(text[:20000], title)
@@ -326,6 +358,7 @@ def detect_meta(text: str, *, outline_titles: list[str] | None = None) -> DocMet
         doc_type=doc_type,
         report_year=report_year,
         attachments=attachments,
+        source=source,
     )
 
 
