@@ -462,3 +462,14 @@ def test_bugs_caught_a_news_page_keeps_the_horizon_it_announced():
             "比2015年下降10%以上。\n官网周三刊登全文称，要经过三年努力，明显改善水质。劣五类水体比例下降到5%以内。")
     cs = [c for c in commitments(text, {"date": "2018-07-03"}) if c.target]
     assert [c.deadline for c in cs if c.target.value == 5] == ["2020"]
+
+
+@pytest.mark.parametrize("text,n", [
+    # one end state of two places of one kind: one record each
+    ("力争11月底城关镇中心校和石门镇中心校创建通过省级验收。", 2),
+    # a single project named by two places stays one task
+    ("城关小学和石门小学迁建项目6月底前完成招投标。", 1),
+])
+def test_bugs_caught_one_end_state_of_two_places(text, n):
+    cs = commitments(text, {"date": "2023-02-19", "title": "在全县教育工作会议上的讲话"})
+    assert len([c for c in cs if c.kind == "qualitative"]) == n

@@ -252,13 +252,21 @@ def _joint_subjects(text: str, clause: Piece, m: NumberMention) -> list[str]:
 _JOINT_STATE = re.compile(r"^(?P<a>[^，,。；;]{2,40}?(?P<w>全覆盖|全部完成|投入使用|通过验收|达标))(?:和|及|与|、)(?P<b>[^，,。；;]{2,40}?(?P=w))$")
 
 
+_JOINT_PLACES = re.compile(r"^(?P<a>[^，,。；;和]{3,30}?(?P<h>[县区市校园村镇]))和(?P<b>[^，,。；;和]{3,30}?(?P=h))"
+                           r"(?P<rest>(?:创建|建设)?(?:通过|建成|达标|完成)[^，,。；;和]{0,12})$")
+
+
 def _joint_states(clause: str) -> list[str]:
     """…学校全覆盖和…学生全覆盖: the same end state said twice, of two subjects, is two end
-    states; [] otherwise."""
-    hit = _JOINT_STATE.match(clause.rstrip("。；;，, "))
-    if hit is None:
-        return []
-    return [clean_indicator(hit.group("a")), clean_indicator(hit.group("b"))]
+    states; so is one end state of two places of one kind (甲县和乙县创建通过验收); [] otherwise."""
+    body = clause.rstrip("。；;，, ")
+    hit = _JOINT_STATE.match(body)
+    if hit is not None:
+        return [clean_indicator(hit.group("a")), clean_indicator(hit.group("b"))]
+    hit = _JOINT_PLACES.match(body)
+    if hit is not None:
+        return [clean_indicator(hit.group("a") + hit.group("rest")), clean_indicator(hit.group("b") + hit.group("rest"))]
+    return []
 
 
 _CLAUSE_STOP = "，,；;：:。！？!?\n"
