@@ -473,3 +473,10 @@ def test_bugs_caught_a_news_page_keeps_the_horizon_it_announced():
 def test_bugs_caught_one_end_state_of_two_places(text, n):
     cs = commitments(text, {"date": "2023-02-19", "title": "在全县教育工作会议上的讲话"})
     assert len([c for c in cs if c.kind == "qualitative"]) == n
+
+
+def test_bugs_caught_the_payer_named_in_a_policy_cell():
+    text = ("资助项目 | 牵头单位 | 配套政策 | 资助人数 |\n"
+            "中职免学费 | 县教育局 | 免除全日制在校生学费。所需资金由省级财政承担。 | 410 |\n")
+    cs = [c for c in commitments(text, None) if c.kind == "qualitative" and "承担" in c.quote]
+    assert [c.departments for c in cs] == [["省级财政"]]

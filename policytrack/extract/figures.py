@@ -249,6 +249,7 @@ def _joint_subjects(text: str, clause: Piece, m: NumberMention) -> list[str]:
     return [clean_indicator(hit.group(1)) + verb, hit.group(2) + verb]
 
 
+_PAYER = re.compile(r"由((?:中央|省级|省|市级|市|县级|县|区级|区|本级)财政)(?:全额)?承担")
 _JOINT_STATE = re.compile(r"^(?P<a>[^，,。；;]{2,40}?(?P<w>全覆盖|全部完成|投入使用|通过验收|达标))(?:和|及|与|、)(?P<b>[^，,。；;]{2,40}?(?P=w))$")
 
 
@@ -785,6 +786,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                         "start_date": qstarts[0].value if qstarts else None}
                 if qcell is not None and (rd := _row_departments(cells, para.start, text)):
                     qrec["departments"] = rd
+                if payer := _PAYER.search(ct):
+                    qrec["departments"] = [payer.group(1)]  # 所需资金由中央财政承担: the payer named acts
                 out.append(qrec)
                 for name in _joint_states(ct)[1:]:
                     out.append(dict(qrec, indicator=name))  # 学校全覆盖和学生全覆盖: two end states
