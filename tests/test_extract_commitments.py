@@ -213,6 +213,7 @@ def test_bugs_caught_bound_over_a_list(text, ops):
 @pytest.mark.parametrize("phrase,indicator", [
     ("民办园在园幼儿占比达到", "民办园在园幼儿占比"),  # 占比 is part of the name, not 占 + 比
     ("寄宿生占", "寄宿生"),  # a bare 占 is still trimmed
+    ("让普惠性幼儿园覆盖率达到", "普惠性幼儿园覆盖率"),  # a causative lead (让…达到) is not the name
 ])
 def test_bugs_caught_indicator_trimming(phrase, indicator):
     from policytrack.extract.commitments import clean_indicator
