@@ -360,3 +360,12 @@ def test_html_gbk_page_with_utf8_paragraph_pasted_in(tmp_path):
                   + "<p>caf\xe9</p></body></html>".encode("latin-1"))
     text = parse_file(p).text
     assert "学前三年毛入园率达到95%以上" in text and "义务教育巩固率保持在97%以上" in text
+
+
+def test_undated_page_takes_the_date_of_its_source_url(tmp_path):
+    p = tmp_path / "page.txt"
+    p.write_text("县教育局召开学前教育工作推进会\n会议要求，今年新建幼儿园3所。\n", encoding="utf-8")
+    assert parse_file(p).meta.date is None
+    url = "http://www.example.gov.cn/art/2023/5/12/art_1229_5.html"
+    meta = parse_file(p, overrides={"source": url}).meta
+    assert meta.date == "2023-05-12" and meta.source == url

@@ -95,7 +95,8 @@ def assemble(
     flush()
     text = "\n".join(parts)
     outline = build_outline(text)
-    meta = detect_meta(text, outline_titles=[n.title for n in outline])
+    # a source URL given with the file (API uploads, --source) dates an undated web page
+    meta = detect_meta(text, outline_titles=[n.title for n in outline], source=(overrides or {}).get("source"))
     meta.source = Path(path).name
     meta = apply_overrides(meta, overrides)
     paragraphs = split_paragraphs(text, outline, page_starts=page_starts or None, tables=tables)
