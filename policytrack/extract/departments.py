@@ -19,6 +19,8 @@ from functools import lru_cache
 
 from policytrack.lexicons import data_path, load_yaml
 
+from .wordtrie import trie_alternation
+
 _FILE = "departments.yaml"
 _CJK = "\u4e00-\u9fff"
 _SEP_RE = re.compile(r"[、，,；;/\s]+")
@@ -65,27 +67,8 @@ def _lex() -> dict:
 
 
 def _alt(words) -> str:
-    """Alternation, longest first so the regex prefers the longer spelling.
-
-    Written as a character trie: the words that can match at one position are prefixes
-    of each other, so trying the longer continuation first (a greedy optional group)
-    matches and backtracks exactly like the sorted list, while the regex engine no longer
-    tries thousands of names one by one at every character of the text."""
-    trie: dict = {}
-    for w in {w for w in words if w}:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-    return _trie_re(trie)
-
-
-def _trie_re(node: dict) -> str:
-    alts = [re.escape(ch) + _trie_re(child) for ch, child in sorted(node.items()) if ch]
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    return f"(?:{body})?" if "" in node else body
+    """Alternation, longest spelling preferred (a trie: see wordtrie)."""
+    return trie_alternation(words)
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,8 @@ from functools import lru_cache
 
 from policytrack.lexicons import data_path, load_yaml
 
+from .wordtrie import trie_alternation
+
 _FILE = "indicators.yaml"
 _DIRECTIONS = {"higher", "lower", "neutral"}
 _KINDS = {"rate", "count", "amount", "ratio", "qualitative"}
@@ -200,32 +202,10 @@ def _family_member(ind: Indicator, unit: str, phrase: str) -> Indicator | None:
 # ---------------------------------------------------------------- term regex
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """One regex alternation shaped as a trie: linear-time scanning, longest match first."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict) -> str:
-        end = "" in node
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if end:
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie)
-
-
 @lru_cache(maxsize=1)
 def _normalized_index() -> tuple[re.Pattern[str], dict[str, str]]:
     owner = {normalize(t): i.id for i in catalogue() for t in i.terms}
-    return re.compile("(?=(" + _trie_pattern(list(owner)) + "))"), owner
+    return re.compile("(?=(" + trie_alternation(owner) + "))"), owner
 
 
 @lru_cache(maxsize=1)
@@ -236,7 +216,7 @@ def _text_index() -> tuple[re.Pattern[str], dict[str, str]]:
         for t in i.terms:
             for v in {t, t.replace("(", "（").replace(")", "）"), t.replace("（", "(").replace("）", ")")}:
                 owner.setdefault(v.lower(), i.id)
-    return re.compile("(?=(" + _trie_pattern(list(owner)) + "))"), owner
+    return re.compile("(?=(" + trie_alternation(owner) + "))"), owner
 
 
 def _longest_at_each_position(pattern: re.Pattern[str], s: str) -> list[tuple[int, int]]:

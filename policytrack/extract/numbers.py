@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from policytrack.lexicons import load_yaml
 
+from .wordtrie import trie_alternation
+
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 _CN_VAL = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -65,25 +67,8 @@ def _lex() -> dict:
 
 
 def _alt(words) -> str:
-    """Longest-first alternation, written as a character trie: the words that can match at
-    one position are prefixes of each other, so preferring the longer continuation matches
-    (and backtracks) exactly like the sorted list, and the regex engine, which tries this
-    optional group at every character, rejects a position on its first character."""
-    trie: dict = {}
-    for w in set(words):
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-    return _trie_re(trie)
-
-
-def _trie_re(node: dict) -> str:
-    alts = [re.escape(ch) + _trie_re(child) for ch, child in sorted(node.items()) if ch]
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    return f"(?:{body})?" if "" in node else body
+    """Alternation, longest spelling preferred (a trie: see wordtrie)."""
+    return trie_alternation(words)
 
 
 @lru_cache(maxsize=1)
