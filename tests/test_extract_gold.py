@@ -18,15 +18,15 @@ pytestmark = pytest.mark.seeds
 
 # floors just below what the extractor reaches (raise them when it improves; the issue's
 # minimum was 0.75 / 0.80, its goal 0.92)
-COMMITMENT_FLOOR = {"seeds": 0.915, "passages": 0.82}
-PROGRESS_FLOOR = {"seeds": 0.955, "passages": 0.915}
+COMMITMENT_FLOOR = {"seeds": 0.925, "passages": 0.915}
+PROGRESS_FLOOR = {"seeds": 0.955, "passages": 0.955}
 # field accuracy on matched commitments (deadline and departments are what an auditor checks first)
 FIELD_FLOOR = {("seeds", "deadline"): 0.97, ("seeds", "departments"): 0.98,
-               ("passages", "deadline"): 0.90, ("passages", "departments"): 0.96}
+               ("passages", "deadline"): 0.965, ("passages", "departments"): 0.965}
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory):
+def scores(tmp_path_factory, pytestconfig):
     if not (SHARED / "gold" / "score.py").exists():
         pytest.skip(f"{SHARED}: the shared development set (gold/score.py) is not beside the checkout")
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -39,7 +39,9 @@ def scores(tmp_path_factory):
         score_gold.predict(docs, pred)
         cmd = [sys.executable, str(SHARED / "gold" / "score.py"), "--gold", str(gold), "--docs", str(docs_arg), "--pred", str(pred)]
         full = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-        print(f"\n== {name}\n{full}")
+        capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled():  # shown in CI output even when the tests pass
+            print(f"\n== {name} (../shared/gold/score.py)\n{full}", flush=True)
         results[name] = json.loads(subprocess.run(cmd + ["--json"], capture_output=True, text=True, check=True).stdout)
     return results
 
