@@ -208,6 +208,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     import anyio.to_thread
 
     anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit()
+    upload_worker.prestart()  # the upload workers' fork server, ready before the first upload
     yield
 
 

@@ -18,3 +18,15 @@ def limits(memory_mb: int, cpu_seconds: int):
     from policytrack.ingest.pipeline import WorkerLimits
 
     return WorkerLimits(memory_mb=memory_mb, cpu_seconds=cpu_seconds, start_method=START_METHOD)
+
+
+def prestart() -> None:
+    """Start the upload workers' fork server in the background as the server starts, so the
+    first upload does not wait for it to load the extractor."""
+    if START_METHOD != "forkserver":
+        return
+    import threading
+
+    from policytrack.ingest.pipeline import start_fork_server
+
+    threading.Thread(target=start_fork_server, daemon=True, name="policytrack-forkserver-start").start()

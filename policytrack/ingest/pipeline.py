@@ -256,12 +256,28 @@ def _pool(workers: int, limits: WorkerLimits | None = None) -> ProcessPoolExecut
     method = limits.start_method if limits else "fork"
     if method not in multiprocessing.get_all_start_methods():
         method = "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        # the fork server loads the extractor and parsers once (and not the caller's __main__)
-        ctx.set_forkserver_preload(["policytrack.ingest.forkserver_preload"])
+    ctx = fork_server_context() if method == "forkserver" else multiprocessing.get_context(method)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                initializer=_watch_parent, initargs=(os.getpid(), limits))
+
+
+def fork_server_context():
+    """multiprocessing's fork server, set to load the extractor and parsers once
+    (`forkserver_preload`) and not the caller's __main__."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["policytrack.ingest.forkserver_preload"])
+    return ctx
+
+
+def start_fork_server() -> None:
+    """Start the fork server now: loading the extractor takes it ~2 s, which the first
+    limited batch (a server's first upload) would otherwise wait for."""
+    from multiprocessing import forkserver
+
+    fork_server_context()
+    forkserver.ensure_running()
 
 
 def _watch_parent(parent_pid: int, limits: WorkerLimits | None = None) -> None:
