@@ -197,7 +197,8 @@ def scale(sizes=((2000, 10000, 1000), (4000, 20000, 2000), (8000, 40000, 4000)))
         t = time.perf_counter()
         naive = _previous_links(sample, ps)
         slow = (time.perf_counter() - t) * (n_c / len(sample))
-        check = sum(1 for l in links if l.commitment_id in {c.id for c in sample})
+        ids = {c.id for c in sample}
+        check = sum(1 for l in links if l.commitment_id in ids)
         print(f"[scale] {n_c} commitments x {n_p} figures + {n_s} statements: auto_links {fast:.2f}s "
               f"({len(links)} links, {1e6 * fast / (n_c + n_p + n_s):.0f} us/record); round-1 linking (estimated) "
               f"{slow:.1f}s; ratio {slow / max(fast, 1e-9):.0f}x  (sample links {naive} = {check})")

@@ -121,7 +121,6 @@ def _cpu() -> float:
 
 
 def _load() -> str:
-    import os
 
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -330,7 +329,6 @@ def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, w
     """The API under concurrent load (see module docstring).  `loop`/`http` are uvicorn's
     (auto = uvloop and httptools when installed, as `policytrack serve` runs)."""
     import http.client
-    import os
     import threading
 
     port = _free_port()
@@ -426,7 +424,6 @@ def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, w
 
 def _proc_cpu(pid: int) -> float:
     """CPU seconds of a server process and its worker processes (Linux /proc; 0 elsewhere)."""
-    import os
 
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0

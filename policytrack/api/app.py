@@ -85,6 +85,10 @@ def _error(status: int, code: str, message: str, details: Any = None, headers: d
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+_GROUP_HELP = ("one row per commitment restated across documents (as `policytrack audit`); "
+               "false: one row per record (`--no-group`)")
+
+
 def _page_size(request: Request, size: int) -> int:
     limit = request.app.state.api.max_page_size
     if size > limit:
@@ -398,7 +402,7 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
         sort: str = Query("deadline", pattern="^-?(deadline|gap)$"),
         page: int = Query(1, ge=1),
         size: int = Query(50, ge=1),
-        group: bool = Query(True, description="one row per commitment restated across documents (as `policytrack audit`); false: one row per record (`--no-group`)"),
+        group: bool = Query(True, description=_GROUP_HELP),
     ) -> CommitmentPage:
         size = _page_size(request, size)
         return D.commitment_page(
@@ -493,7 +497,7 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
         region: str | None = None,
         department: str | None = None,
         as_of: str | None = None,
-        group: bool = Query(True, description="one row per commitment restated across documents (as `policytrack audit`); false: one row per record (`--no-group`)"),
+        group: bool = Query(True, description=_GROUP_HELP),
     ) -> StreamingResponse:
         media = {
             "jsonl": "application/x-ndjson; charset=utf-8",

@@ -210,11 +210,11 @@ class StoreAccess:
         if not self._snap_lock.acquire(blocking=must_wait):
             return held[1]  # type: ignore[index] - another thread is building the next one
         try:
-            return self._build_locked(Tracker, precompute=True)
+            return self._build_locked(Tracker)
         finally:
             self._snap_lock.release()
 
-    def _build_locked(self, tracker_cls: Any, precompute: bool = False) -> Any:
+    def _build_locked(self, tracker_cls: Any) -> Any:
         writes = self._tracking_writes
         key = self._db_key()  # read before building: a commit during the build forces a rebuild next time
         if self._snap is not None and self._snap[0] == key:
@@ -225,11 +225,11 @@ class StoreAccess:
             snap = tr.snapshot()
         finally:
             tr.close()
-        if precompute:  # today's evaluations, before anyone can see the snapshot
-            day = date.today()
-            results = {c.id: snap.evaluate(c, day) for c in snap.commitments}
-            self._evals = (snap, {day: dict(results)})
-            self._statuses = (snap, day, {i: r.status for i, r in results.items()})
+        # today's evaluations, before anyone can see the snapshot
+        day = date.today()
+        results = snap.evaluate_all(day)
+        self._evals = (snap, {day: dict(results)})
+        self._statuses = (snap, day, {i: r.status for i, r in results.items()})
         gc.freeze()  # tens of thousands of records: kept out of the cyclic GC's full passes (see search.fts)
         self._snap = (key, snap)
         self._tracking_built = writes
@@ -248,7 +248,7 @@ class StoreAccess:
         def run() -> None:
             try:
                 with self._snap_lock:
-                    self._build_locked(Tracker, precompute=True)
+                    self._build_locked(Tracker)
             except Exception:  # noqa: BLE001 - the next request retries; readers keep the old one
                 pass
             finally:

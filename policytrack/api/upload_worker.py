@@ -23,8 +23,6 @@ def limits(memory_mb: int, cpu_seconds: int):
 def prestart() -> None:
     """Start the upload workers' fork server in the background as the server starts, so the
     first upload does not wait for it to load the extractor."""
-    if START_METHOD != "forkserver":
-        return
     import threading
 
     from policytrack.ingest.pipeline import start_fork_server

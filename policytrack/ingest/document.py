@@ -96,8 +96,8 @@ def assemble(
     text = "\n".join(parts)
     outline = build_outline(text)
     # a source URL given with the file (API uploads, --source) dates an undated web page
-    given = overrides.model_dump(exclude_none=True) if isinstance(overrides, DocMeta) else (overrides or {})
-    meta = detect_meta(text, outline_titles=[n.title for n in outline], source=given.get("source"))
+    source = overrides.source if isinstance(overrides, DocMeta) else (overrides or {}).get("source")
+    meta = detect_meta(text, outline_titles=[n.title for n in outline], source=source)
     meta.source = Path(path).name
     meta = apply_overrides(meta, overrides)
     paragraphs = split_paragraphs(text, outline, page_starts=page_starts or None, tables=tables)

@@ -203,12 +203,14 @@ def region_named_in_body(text: str, title: str | None = None) -> tuple[str | Non
     level, _ = _regions()
     counts: Counter[str] = Counter()
     for m in _ORGAN_AFTER_PLACE.finditer(text):
-        for k in range(2, 5):
-            a = m.start() - k
-            run = text[a:m.start()]
-            if a < 0 or not re.fullmatch(r"[\u4e00-\u9fff]+", run):
+        end = m.start()
+        for k in range(1, 5):  # grow the run leftwards one Chinese character at a time
+            a = end - k
+            if a < 0 or not "\u4e00" <= text[a] <= "\u9fff":
                 break
-            name = run + m.group(0)
+            if k == 1:
+                continue
+            name = text[a:end] + m.group(0)
             if name in level or (title and name in title):
                 counts[name] += 1
     if not counts:

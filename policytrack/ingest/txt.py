@@ -18,13 +18,8 @@ def decode_bytes(data: bytes, path: str | Path) -> str:
         return data.decode("utf-16")
     if b"\x00" in data[:4096]:
         raise IngestError(path, "binary content, not a text file")
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if enc == "gb18030" and _looks_wrong(text):
-            break
+    text = _strict(data, "utf-8-sig")
+    if text is not None:
         return text
     mixed = decode_by_line(data)
     if mixed is not None:
@@ -47,18 +42,10 @@ def decode_by_line(data: bytes, sep: bytes = b"\n") -> str | None:
     out: list[str] = []
     bad = good = cjk = 0
     for raw in lines:
-        for enc in ("utf-8", "gb18030"):
-            try:
-                line = raw.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if enc == "gb18030" and _looks_wrong(line):
-                continue
-            break
-        else:
-            line = raw.decode("utf-8", errors="replace")
+        line = _strict(raw, "utf-8")
+        if line is None:
+            out.append(raw.decode("utf-8", errors="replace"))
             bad += 1
-            out.append(line)
             continue
         good += bool(line.strip())
         cjk += any("\u4e00" <= c <= "\u9fff" for c in line)
@@ -66,6 +53,20 @@ def decode_by_line(data: bytes, sep: bytes = b"\n") -> str | None:
     if not cjk or bad > max(1, good // 10):
         return None
     return sep.decode("ascii").join(out)
+
+
+def _strict(data: bytes, utf8: str) -> str | None:
+    """UTF-8 (`utf8`: with or without a BOM), else GB18030 unless that gives rare-character
+    soup; None when neither reads the bytes."""
+    for enc in (utf8, "gb18030"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if enc == "gb18030" and _looks_wrong(text):
+            return None
+        return text
+    return None
 
 
 def _looks_wrong(text: str) -> bool:

@@ -201,15 +201,22 @@ class FtsBackend:
         cache.record_texts = dict(old.record_texts)
         cache.sentence_keys = dict(old.sentence_keys)
         added: list[int] = []
+        copied: set[tuple[str, str]] = set()  # lists copied once, then appended to (readers hold the old ones)
+
+        def append(index: dict, kind: str, key: str, rowid: int) -> None:
+            if (kind, key) not in copied:
+                copied.add((kind, key))
+                index[key] = list(index.get(key, ()))
+            index[key].append(rowid)
+
         for row in new_rows:
             rec = view.record_row(row)
             cache.records[rec["rowid"]] = rec
             added.append(rec["rowid"])
             if rec.get("indicator_id"):
-                iid = str(rec["indicator_id"])
-                cache.by_indicator[iid] = [*cache.by_indicator.get(iid, ()), rec["rowid"]]
+                append(cache.by_indicator, "i", str(rec["indicator_id"]), rec["rowid"])
             for dep in set(rec.get("departments") or ()):
-                cache.by_department[dep] = [*cache.by_department.get(dep, ()), rec["rowid"]]
+                append(cache.by_department, "d", dep, rec["rowid"])
         self._load_sentences(conn, cache, added)
         if view.status_sql and added:
             st = dict(conn.execute(view.status_sql).fetchall())
