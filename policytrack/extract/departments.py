@@ -87,9 +87,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "any_collective": re.compile(f"(?=({_alt(lx['collectives'])}))"),
         "tag_paren": re.compile(rf"[（(]\s*((?:{tags})\s*[:：][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]"),
         "lead_paren": re.compile(rf"[（(]([^（）()\n]{{2,40}}?)牵头[)）]"),
-        "tag_line": re.compile(rf"(?<![（(])({tags})\s*[:：]"),
-        # tag_line without its lookbehind, which keeps the regex engine from skipping ahead
-        # to a tag's first character; _tag_lines applies the lookbehind by hand
+        # a tag opening a line of its own (not inside parentheses): no lookbehind in the regex,
+        # which would keep the engine from skipping ahead; _tag_lines applies it by hand
         "tag_line_body": re.compile(rf"({tags})\s*[:：]"),
         "tag_in": re.compile(rf"({tags})\s*[:：]"),
         "place_end": re.compile(f"(?:{place})$"),
@@ -245,9 +244,9 @@ def _parse_tagged(body: str) -> tuple[list[str], dict[str, list[str]]]:
 
 
 def _tag_lines(text: str):
-    """The matches of _patterns()["tag_line"].finditer(text): a match the lookbehind would
-    refuse (a tag right after an opening parenthesis) is dropped and the scan goes on from
-    the next character, as the regex engine does when the lookbehind fails there."""
+    """Tags followed by a colon that do not open a parenthesis (责任单位：… on a line of its
+    own): a match right after （ or ( is dropped and the scan goes on from the next
+    character, as a regex lookbehind (?<![（(]) would."""
     search = _patterns()["tag_line_body"].search
     pos = 0
     while True:
@@ -304,7 +303,7 @@ def responsibility_blocks(text: str) -> list[RespBlock]:
             prev.departments.extend(deps)
             for r, names in roles.items():
                 prev.roles.setdefault(r, []).extend(names)
-            # the tag_line regex can find a later tag inside an already parsed line
+            # the tag scan can find a later tag inside an already parsed line
         elif prev is not None and m.start() < prev.end:
             continue
         else:

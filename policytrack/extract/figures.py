@@ -452,6 +452,13 @@ def _plain_cells(ctx: DocContext, row: list[Cell], sent: Piece, times: list[Time
     return out
 
 
+@lru_cache(maxsize=1)
+def _ops_distant() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """numbers.yaml's ops_distant, one compiled alternation per comparator."""
+    return tuple((op, re.compile("|".join(f"(?:{p})" for p in pats)))
+                 for op, pats in _num_lex().get("ops_distant", {}).items() if pats)
+
+
 def _nearby_op(text: str, clause: Piece, m: NumberMention, group: list[NumberMention], i: int | None = None,
                memo: dict[int, str] | None = None) -> str:
     """至少组织2次 (a bound a few characters before the figure), and the later figures of
@@ -464,8 +471,8 @@ def _nearby_op(text: str, clause: Piece, m: NumberMention, group: list[NumberMen
         if any(w in window for w in words):
             return op
     far = text[max(clause.start, m.num_start - 40):m.num_start]
-    for op, pats in _num_lex().get("ops_distant", {}).items():
-        if any(re.search(p, far) for p in pats):
+    for op, rx in _ops_distant():
+        if rx.search(far):
             return op
     if i is None:
         i = next((k for k, g in enumerate(group) if g is m), 0)  # identity: == on mentions is slow
@@ -604,7 +611,9 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
     if "cells" not in state:
         state["cells"] = table_cells(text) if ("|" in text or "\t" in text) else {}
     cells = state["cells"]
-    paras = lines(text)
+    paras = state.get("paras")
+    if paras is None:  # chunks of one long text share its paragraph split
+        paras = state["paras"] = lines(text)
     if window is not None:
         a, b = window
         paras = [Piece(max(p.start, a), min(p.end, b)) for p in paras if p.end >= a and p.start < b]

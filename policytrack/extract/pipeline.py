@@ -201,7 +201,6 @@ def process_chunks(text: str, doc_meta: DocMeta | dict | None, *, doc: str = "",
     docs = []
     for a, b in chunk_bounds(text, limit):
         d = pipe.make_doc(text[a:b])
-        d._.meta = (doc_meta, doc, text)
         d._.offset, d._.chunk_end = a, b
         d._.shared = shared
         for _name, proc in pipe.pipeline:

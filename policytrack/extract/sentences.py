@@ -10,17 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# a web copy that lost its full stops runs a figure into the next sentence's year
-# (…提高到80%2021年推进…): a boundary between them
-_GLUED = r"|(?<=[%％])(?=(?:19|20)\d\d\s*年)"
-_SENT_END = re.compile(r"[。！？!?；;\n|●■▲◆]+" + _GLUED)
-_CLAUSE_END = re.compile(r"[，,：:\t。！？!?；;\n|●■▲◆]+" + _GLUED)
-# The same boundaries found in two scans that the regex engine can run fast (each opens
-# with a character class, so it skips to candidate characters instead of trying the
-# lookbehind at every position): the runs of separators, and the position after a % that a
-# year follows.  A glued position never falls inside or at the edge of a run (its
-# neighbours are % and a digit), so the union of both is what one scan of _SENT_END or
-# _CLAUSE_END finds.
+# Sentence and clause boundaries: runs of separators, and the position after a % that a
+# year follows (a web copy that lost its full stops runs a figure into the next sentence's
+# year: …提高到80%2021年推进…).  Two scans the regex engine runs fast (each opens with a
+# character class, so it skips to candidate characters); a glued position never falls
+# inside or at the edge of a run (its neighbours are % and a digit).
 _SENT_RUN = re.compile(r"[。！？!?；;\n|●■▲◆]+")
 _CLAUSE_RUN = re.compile(r"[，,：:\t。！？!?；;\n|●■▲◆]+")
 _GLUED_AT = re.compile(r"[%％](?=(?:19|20)\d\d\s*年)")
@@ -57,15 +51,6 @@ def _split(text: str, rx: re.Pattern[str], start: int, end: int) -> list[Piece]:
         if e > s:
             out.append(Piece(s, e))
     return out
-
-
-def _strip(text: str, p: Piece) -> Piece:
-    s, e = p.start, p.end
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return Piece(s, e)
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[Piece]:
