@@ -3,9 +3,9 @@
 Why spaCy: it gives the steps one document object to share (tokens, spans with
 custom attributes) and a declared order of components, so a step can be added
 or swapped without touching the others.  The tokenizer is the project's one jieba
-segmenter (`policytrack.lexicons.segment.tokenizer()`, with every catalogue and
-department term), not spaCy's built-in jieba mode, which would use jieba's global
-dictionary.  Rules find things by character offsets and map them to spans with
+segmenter (`policytrack.lexicons.segment`: jieba's dictionary with every catalogue and
+department term, cut without HMM by `segment.words`), not spaCy's built-in jieba mode,
+which would use jieba's global dictionary.  Rules find things by character offsets and map them to spans with
 `doc.char_span(..., alignment_mode="expand")`, because jieba's token boundaries do
 not always line up with organ names or numbers.
 """
@@ -40,10 +40,9 @@ class JiebaTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        from policytrack.lexicons.segment import tokenizer
+        from policytrack.lexicons.segment import words as segment
 
-        # cut() yields the same words as tokenize() without the offsets this Doc never reads
-        words = list(tokenizer().cut(text, HMM=False)) if text else []
+        words = segment(text) if text else []
         return Doc(self.vocab, words=words, spaces=[False] * len(words))
 
 

@@ -9,8 +9,10 @@ the data files added to its dictionary so domain terms stay whole
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from functools import lru_cache
+from math import log
 
 from . import load_yaml
 
@@ -46,6 +48,89 @@ def tokenizer():
         for term in domain_terms():
             tk.add_word(term, freq=max(2000, 400 * len(term)))
     return tk
+
+
+# jieba's own block split (jieba.re_han_default / re_skip_default): words() must cut where it does
+_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+_SKIP = re.compile("(\\r\\n|\\s)")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_ABSENT = object()
+
+
+@lru_cache(maxsize=1)
+def _log_probs() -> tuple[dict[str, float | None], float]:
+    """jieba's prefix dictionary with each word's log-probability worked out once (None for a
+    prefix that is no word), and the log-probability of an unknown character.
+
+    Why: jieba's cut recomputes log(freq) for every candidate word of every character and
+    builds a dict of lists per sentence; with the table `words()` runs the same search
+    about twice as fast (+~40 MB, built on first use)."""
+    tk = tokenizer()
+    with _lock:
+        total = log(tk.total)
+        return {w: (log(f) - total if f else None) for w, f in tk.FREQ.items()}, -total
+
+
+def _route(block: str, probs: dict[str, float | None], unknown: float, out: list[str]) -> None:
+    """jieba's max-probability path through the block's word graph (get_DAG + calc + the
+    walk of __cut_DAG_NO_HMM, fused): the same sums in the same order, ties to the longer
+    word as max() over (score, end) gives them, lone ASCII letters/digits joined."""
+    n = len(block)
+    score = [0.0] * (n + 1)
+    stop = [0] * (n + 1)
+    get = probs.get
+    for i in range(n - 1, -1, -1):
+        best = None
+        j = i
+        p = get(block[i], _ABSENT)
+        while p is not _ABSENT:
+            if p is not None:
+                s = p + score[j + 1]
+                if best is None or s >= best:
+                    best, end = s, j
+            j += 1
+            if j >= n:
+                break
+            p = get(block[i:j + 1], _ABSENT)
+        if best is None:
+            best, end = unknown + score[i + 1], i
+        score[i] = best
+        stop[i] = end + 1
+    i, buf = 0, ""
+    while i < n:
+        j = stop[i]
+        w = block[i:j]
+        if j - i == 1 and w in _ASCII_ALNUM:
+            buf += w
+        else:
+            if buf:
+                out.append(buf)
+                buf = ""
+            out.append(w)
+        i = j
+    if buf:
+        out.append(buf)
+
+
+def words(text: str) -> list[str]:
+    """The words `tokenizer().cut(text, HMM=False)` yields (tests compare the two on real
+    and generated text), about twice as fast: the extractor's spaCy Doc is built from them
+    for every character of every document, so jieba's per-call overhead was a third of
+    extraction time."""
+    probs, unknown = _log_probs()
+    out: list[str] = []
+    for blk in _HAN.split(text):
+        if not blk:
+            continue
+        if _HAN.match(blk):
+            _route(blk, probs, unknown, out)
+        else:
+            for x in _SKIP.split(blk):
+                if _SKIP.match(x):
+                    out.append(x)
+                else:
+                    out.extend(x)
+    return out
 
 
 def cut(text: str) -> list[str]:
