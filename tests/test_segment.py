@@ -1,5 +1,6 @@
-"""segment.words() is jieba's cut without HMM, word for word (the extractor's Doc is built
-from it, so a difference would move token boundaries, never records: still, one segmenter)."""
+"""segment.words() and segment.cut() are jieba's cut without and with HMM, word for word:
+the extractor's Doc is built from the first, the search index and queries from the second
+(through index_tokens), so index and query time must keep segmenting as jieba does."""
 
 import json
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policytrack.lexicons.segment import domain_terms, tokenizer, words
+from policytrack.lexicons.segment import cut, domain_terms, tokenizer, words
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -16,6 +17,14 @@ SHARED = ROOT.parent / "shared"
 
 def jieba_words(text: str) -> list[str]:
     return list(tokenizer().cut(text, HMM=False))
+
+
+def jieba_hmm(text: str) -> list[str]:
+    return list(tokenizer().cut(text, HMM=True))
+
+
+def same(text: str) -> bool:
+    return words(text) == jieba_words(text) and cut(text) == jieba_hmm(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -27,9 +36,11 @@ def jieba_words(text: str) -> list[str]:
     "\r\n\r\n\t \u3000 ９５％ ｂｃ 𠀀 😀 ا й",  # whitespace, full-width, outside the Han block
     "学前学前学前三年三年毛毛毛入园率率率",  # prefixes that are no word, repeated words
     "一" * 500,
+    "青禾县喀什噶尔乡阿依古丽同学获奖",  # unknown names: HMM joins characters no dictionary word covers
 ])
 def test_same_words_as_jieba_on_phrases(text):
     assert words(text) == jieba_words(text)
+    assert cut(text) == jieba_hmm(text)
 
 
 def _real_texts() -> list[tuple[str, str]]:
@@ -40,7 +51,7 @@ def _real_texts() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("name,text", _real_texts())
 def test_same_words_as_jieba_on_bundled_corpus(name, text):
-    assert words(text) == jieba_words(text), name
+    assert same(text), name
 
 
 def test_same_words_as_jieba_on_shared_corpus():
@@ -52,7 +63,7 @@ def test_same_words_as_jieba_on_shared_corpus():
     if passages.is_file():
         texts += [json.loads(line)["text"] for line in passages.read_text(encoding="utf-8").splitlines() if line.strip()]
     for text in texts:
-        assert words(text) == jieba_words(text)
+        assert same(text)
 
 
 # dictionary words and their pieces, so the generated text exercises long matches, prefixes that
@@ -64,10 +75,10 @@ _PIECES = [t for t in domain_terms()[:400]] + [t[:k] for t in domain_terms()[:20
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
 def test_same_words_as_jieba_on_generated_text(text):
-    assert words(text) == jieba_words(text)
+    assert same(text)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=200))
 def test_same_words_as_jieba_on_any_text(text):
-    assert words(text) == jieba_words(text)
+    assert same(text)

@@ -71,10 +71,10 @@ def _log_probs() -> tuple[dict[str, float | None], float]:
         return {w: (log(f) - total if f else None) for w, f in tk.FREQ.items()}, -total
 
 
-def _route(block: str, probs: dict[str, float | None], unknown: float, out: list[str]) -> None:
-    """jieba's max-probability path through the block's word graph (get_DAG + calc + the
-    walk of __cut_DAG_NO_HMM, fused): the same sums in the same order, ties to the longer
-    word as max() over (score, end) gives them, lone ASCII letters/digits joined."""
+def _best_path(block: str, probs: dict[str, float | None], unknown: float) -> list[int]:
+    """jieba's max-probability path through the block's word graph (get_DAG + calc fused):
+    the same sums in the same order, ties to the longer word as max() over (score, end)
+    gives them.  stop[i] is where the word starting at i ends."""
     n = len(block)
     score = [0.0] * (n + 1)
     stop = [0] * (n + 1)
@@ -96,7 +96,12 @@ def _route(block: str, probs: dict[str, float | None], unknown: float, out: list
             best, end = unknown + score[i + 1], i
         score[i] = best
         stop[i] = end + 1
-    i, buf = 0, ""
+    return stop
+
+
+def _walk_plain(block: str, stop: list[int], out: list[str]) -> None:
+    """jieba's __cut_DAG_NO_HMM walk: lone ASCII letters/digits joined."""
+    i, buf, n = 0, "", len(block)
     while i < n:
         j = stop[i]
         w = block[i:j]
@@ -112,18 +117,45 @@ def _route(block: str, probs: dict[str, float | None], unknown: float, out: list
         out.append(buf)
 
 
-def words(text: str) -> list[str]:
-    """The words `tokenizer().cut(text, HMM=False)` yields (tests compare the two on real
-    and generated text), about twice as fast: the extractor's spaCy Doc is built from them
-    for every character of every document, so jieba's per-call overhead was a third of
-    extraction time."""
+def _walk_hmm(block: str, stop: list[int], out: list[str]) -> None:
+    """jieba's __cut_DAG walk: a run of single characters that is no dictionary word goes
+    to jieba's HMM (finalseg), which may join unknown words."""
+    from jieba import finalseg
+
+    freq = tokenizer().FREQ
+
+    def flush(buf: str) -> None:
+        if len(buf) == 1:
+            out.append(buf)
+        elif not freq.get(buf):
+            out.extend(finalseg.cut(buf))
+        else:
+            out.extend(buf)
+
+    i, buf, n = 0, "", len(block)
+    while i < n:
+        j = stop[i]
+        if j - i == 1:
+            buf += block[i]
+        else:
+            if buf:
+                flush(buf)
+                buf = ""
+            out.append(block[i:j])
+        i = j
+    if buf:
+        flush(buf)
+
+
+def _cut(text: str, hmm: bool) -> list[str]:
     probs, unknown = _log_probs()
+    walk = _walk_hmm if hmm else _walk_plain
     out: list[str] = []
     for blk in _HAN.split(text):
         if not blk:
             continue
         if _HAN.match(blk):
-            _route(blk, probs, unknown, out)
+            walk(blk, _best_path(blk, probs, unknown), out)
         else:
             for x in _SKIP.split(blk):
                 if _SKIP.match(x):
@@ -133,14 +165,18 @@ def words(text: str) -> list[str]:
     return out
 
 
+def words(text: str) -> list[str]:
+    """The words `tokenizer().cut(text, HMM=False)` yields (tests compare the two on real
+    and generated text), about twice as fast: the extractor's spaCy Doc is built from them
+    for every character of every document, so jieba's per-call overhead was a third of
+    extraction time."""
+    return _cut(text, False)
+
+
 def cut(text: str) -> list[str]:
-    """Segment text into words (whitespace and punctuation tokens included)."""
-    return list(tokenizer().cut(text, HMM=True))
-
-
-def tokenize(text: str) -> list[tuple[str, int, int]]:
-    """Words with their character offsets in `text`."""
-    return [(w, s, e) for w, s, e in tokenizer().tokenize(text, HMM=True)]
+    """Segment text into words (whitespace and punctuation tokens included): the words
+    `tokenizer().cut(text, HMM=True)` yields, by the same faster search as `words`."""
+    return _cut(text, True)
 
 
 def index_tokens(text: str) -> str:
@@ -151,7 +187,7 @@ def index_tokens(text: str) -> str:
     tokens; queries pass through the same function.
     """
     out = []
-    for w in tokenizer().cut(text, HMM=True):
+    for w in cut(text):
         w = w.strip()
         if w and any(ch.isalnum() for ch in w):
             out.append(w.lower())
