@@ -123,11 +123,18 @@ def _blockers() -> re.Pattern[str] | None:
 
 
 @lru_cache(maxsize=None)
+def cue_alternation(key: str) -> str:
+    """The cue list `key` as regex alternation text, in the list's order, for patterns that
+    embed a word list; a pattern that never matches when the list is empty or missing, so
+    a lexicon without the key disables the rule instead of matching everywhere."""
+    return "|".join(re.escape(w) for w in cues().get(key) or []) or r"(?!)"
+
+
+@lru_cache(maxsize=None)
 def _any_of(key: str) -> re.Pattern[str] | None:
     """One compiled search for "any word of the cue list `key` occurs" (a clause is
     tested against several lists; one regex scan beats a Python loop over each word)."""
-    words = cues().get(key) or []
-    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+    return re.compile(cue_alternation(key)) if cues().get(key) else None
 
 
 def _has_any(key: str, s: str) -> bool:
@@ -148,7 +155,8 @@ def _end_state_any() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
 
 
 @lru_cache(maxsize=None)
-def _cue_tuple(key: str) -> tuple[str, ...]:
+def cue_tuple(key: str) -> tuple[str, ...]:
+    """The cue list `key` as a tuple: for str.startswith/endswith and membership tests."""
     return tuple(cues().get(key) or [])
 
 
@@ -159,7 +167,7 @@ def is_standing_or_end_state(clause: str, dated: bool = False) -> bool:
     """An end state a reader could check (建成, 全覆盖, 达到…标准), not a subordinate clause
     (项目建成后, …造成不良影响的) or a noun that merely contains the verb (完成情况)."""
     body = clause.rstrip("。；;，, ")
-    if body.endswith(_cue_tuple("subordinate_endings")):
+    if body.endswith(cue_tuple("subordinate_endings")):
         return False
     blockers = _blockers()
     probe = blockers.sub("", clause) if blockers else clause
@@ -174,11 +182,11 @@ def is_standing_or_end_state(clause: str, dated: bool = False) -> bool:
         c = cues()
         if any(w in named for w in c["vague_objects"] if not (dated and w in c.get("vague_unless_dated", ()))):
             return False  # 建成…体系 is vague, 到2024年，…建成…体系 has a date to be checked by
-    if body.endswith(_cue_tuple("activity_endings")) and not _has_any("activity_exceptions", body):
+    if body.endswith(cue_tuple("activity_endings")) and not _has_any("activity_exceptions", body):
         return False
     return True
 
 
 def looks_process(clause: str) -> bool:
     body = _LEAD_JUNK.sub("", clause)
-    return body.startswith(_cue_tuple("process_words")) and not _has_any("process_exceptions", body)
+    return body.startswith(cue_tuple("process_words")) and not _has_any("process_exceptions", body)

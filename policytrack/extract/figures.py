@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from .commitments import clean_indicator, is_standing_or_end_state, looks_process, target_score
+from .commitments import clean_indicator, cue_alternation, cue_tuple, is_standing_or_end_state, looks_process, target_score
 from .context import DocContext, cues
 from .deadlines import TimeExpr, find_times
 from .numbers import NumberMention, _lex as _num_lex, cn_to_number, parse_numbers
@@ -23,26 +23,17 @@ from .sentences import Piece, clauses, lines, sentences
 _SPLIT_LIST = re.compile(r"[、和及与]")
 
 
-def _alternation(key: str) -> str:
-    return "|".join(map(re.escape, cues().get(key) or []))
-
-
 @lru_cache(maxsize=1)
 def _relative_hint() -> re.Pattern[str]:
     """Words a relative time (年底前, 今年, 5月底前, 3年内) needs (cues.yaml relative_time_hints):
     only such sentences need the section's year."""
-    return re.compile(_alternation("relative_time_hints") or r"(?!)")
+    return re.compile(cue_alternation("relative_time_hints"))
 
 
 @lru_cache(maxsize=1)
 def _future_after() -> re.Pattern[str]:
     """A future marker a few characters after a year (cues.yaml future_markers): 2026年，我区将…"""
-    return re.compile(r"[，,\s]?[\u4e00-\u9fff]{0,6}?(?:" + (_alternation("future_markers") or r"(?!)") + ")")
-
-
-@lru_cache(maxsize=1)
-def _year_connectors() -> frozenset[str]:
-    return frozenset(cues().get("year_connectors") or [])
+    return re.compile(r"[，,\s]?[\u4e00-\u9fff]{0,6}?(?:" + cue_alternation("future_markers") + ")")
 
 
 def _descriptor(text: str, m: NumberMention) -> bool:
@@ -232,8 +223,8 @@ def _shared_by(text: str, clause: Piece, m: NumberMention, n_in_clause: int) -> 
 
 @lru_cache(maxsize=1)
 def _joint_subject_rx() -> re.Pattern[str]:
-    nouns = _alternation("joint_subject_nouns") or r"(?!)"
-    verbs = _alternation("joint_subject_verbs") or r"(?!)"
+    nouns = cue_alternation("joint_subject_nouns")
+    verbs = cue_alternation("joint_subject_verbs")
     return re.compile(r"([^，,。；;、和与及]{2,16}?(?:" + nouns + r"))(?:和|与|及|、)([^，,。；;、和与及]{2,16}?(?:" + nouns
                       + r"))(?:均|都)?(?:" + verbs + r")(?:了)?\s*$")
 
@@ -384,11 +375,6 @@ def _facility() -> re.Pattern[str]:
     return re.compile(r"[\u4e00-\u9fff“”]{2,16}(?:" + "|".join(map(re.escape, sfx)) + ")")
 
 
-@lru_cache(maxsize=1)
-def _bare_counts() -> frozenset[str]:
-    return frozenset(cues().get("bare_count_names") or ())
-
-
 def _facility_named(text: str, a: int, b: int, name: str) -> str:
     """新建城东幼儿园，新增学位360个: places counted for one school are that school's, not the
     region's 新增学位 (the tracker would add them to the plan-wide target)."""
@@ -537,7 +523,7 @@ def _year_pairs(text: str, m: NumberMention, group: list[NumberMention], times: 
         return None
     run = [dl[-1]]
     for t in reversed(dl[:-1]):
-        if text[t.end:run[0].start].strip() not in _year_connectors():
+        if text[t.end:run[0].start].strip() not in cue_tuple("year_connectors"):
             break
         run.insert(0, t)
     if len(run) != len(group):
@@ -696,7 +682,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 indicator = (pair and pair[0]) or _named(text, c, m, clean_indicator(_without_times(text, near, m.start, times))) \
                     or clean_indicator(_without_times(text, c.start, min(group[0].start, c.start + _LOOKBACK), times)) \
                     or clean_indicator(_without_times(text, max(sent.start, m.start - _LOOKBACK), m.start, times))
-                if indicator in _bare_counts() and c.start > sent.start:
+                if indicator in cue_tuple("bare_count_names") and c.start > sent.start:
                     indicator = _facility_named(text, sent.start, c.start, indicator)
                 rec = {
                     "start": seg.start, "end": seg.end, "indicator": indicator,
@@ -826,7 +812,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
 @lru_cache(maxsize=1)
 def _pledge_open() -> re.Pattern[str]:
     """A clause that opens with a pledge word (cues.yaml clause_pledges: 确保, 力争…)."""
-    return re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．]\s*)?(?:" + (_alternation("clause_pledges") or r"(?!)") + ")")
+    return re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．]\s*)?(?:" + cue_alternation("clause_pledges") + ")")
 
 
 def _own_pledge(clause: str) -> bool:
