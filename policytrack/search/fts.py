@@ -28,7 +28,7 @@ import threading
 from collections import Counter, OrderedDict
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .backend import SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, parse_query
@@ -200,30 +200,7 @@ class FtsBackend:
         cache.by_department = dict(old.by_department)
         cache.record_texts = dict(old.record_texts)
         cache.sentence_keys = dict(old.sentence_keys)
-        added: list[int] = []
-        copied: set[tuple[str, str]] = set()  # lists copied once, then appended to (readers hold the old ones)
-
-        def append(index: dict, kind: str, key: str, rowid: int) -> None:
-            if (kind, key) not in copied:
-                copied.add((kind, key))
-                index[key] = list(index.get(key, ()))
-            index[key].append(rowid)
-
-        for row in new_rows:
-            rec = view.record_row(row)
-            cache.records[rec["rowid"]] = rec
-            added.append(rec["rowid"])
-            if rec.get("indicator_id"):
-                append(cache.by_indicator, "i", str(rec["indicator_id"]), rec["rowid"])
-            for dep in set(rec.get("departments") or ()):
-                append(cache.by_department, "d", dep, rec["rowid"])
-        self._load_sentences(conn, cache, added)
-        if view.status_sql and added:
-            st = dict(conn.execute(view.status_sql).fetchall())
-            for k in added:
-                rec = cache.records[k]
-                if st.get(rec["id"]) is not None:
-                    rec["status"] = st[rec["id"]]
+        self._add_records(conn, cache, new_rows, extending=True)
         cache.version = sig
         return cache
 
@@ -236,21 +213,46 @@ class FtsBackend:
         cache.view = view
         cache.docs = view.load_docs(conn)
         cache.passage_doc = {r[0]: str(r[1]) for r in conn.execute(f"SELECT rowid, {_q(view.p_doc)} FROM passages")}
-        for row in conn.execute(f"SELECT {view.record_select('r')} FROM records r"):
-            rec = view.record_row(row)
-            cache.records[rec["rowid"]] = rec
-            if rec.get("indicator_id"):
-                cache.by_indicator.setdefault(str(rec["indicator_id"]), []).append(rec["rowid"])
-            for dep in set(rec.get("departments") or ()):
-                cache.by_department.setdefault(dep, []).append(rec["rowid"])
-        self._load_sentences(conn, cache)
-        if view.status_sql:
-            st = dict(conn.execute(view.status_sql).fetchall())
-            for rec in cache.records.values():
-                if rec["id"] in st and st[rec["id"]] is not None:
-                    rec["status"] = st[rec["id"]]
+        self._add_records(conn, cache, conn.execute(f"SELECT {view.record_select('r')} FROM records r"))
         cache.version = sig
         return cache
+
+    def _add_records(self, conn: sqlite3.Connection, cache: _Cache, rows: Iterable[tuple], *,
+                     extending: bool = False) -> None:
+        """Put record rows into the cache: the record itself, its indicator and department index
+        entries, its sentence, and its tracking status.  One path for a full load and an
+        extension, so the two caches cannot disagree on what a record carries.
+
+        `extending`: the index lists came from an older cache that other threads may be
+        reading, so each list touched is copied once and then appended to in place (copying
+        it per record made an upload to a big store quadratic in its records), and only the
+        new records' documents are read for their sentences."""
+        view = cache.view
+        assert view is not None
+        copied: set[tuple[str, str]] = set()
+
+        def append(index: dict[str, list[int]], kind: str, key: str, rowid: int) -> None:
+            if extending and (kind, key) not in copied:
+                copied.add((kind, key))
+                index[key] = list(index.get(key, ()))
+            index.setdefault(key, []).append(rowid)
+
+        added: list[int] = []
+        for row in rows:
+            rec = view.record_row(row)
+            cache.records[rec["rowid"]] = rec
+            added.append(rec["rowid"])
+            if rec.get("indicator_id"):
+                append(cache.by_indicator, "i", str(rec["indicator_id"]), rec["rowid"])
+            for dep in set(rec.get("departments") or ()):
+                append(cache.by_department, "d", dep, rec["rowid"])
+        self._load_sentences(conn, cache, added if extending else None)
+        if view.status_sql and added:
+            st = dict(conn.execute(view.status_sql).fetchall())
+            for k in added:
+                rec = cache.records[k]
+                if st.get(rec["id"]) is not None:
+                    rec["status"] = st[rec["id"]]
 
     @staticmethod
     def _load_sentences(conn: sqlite3.Connection, cache: _Cache, only: list[int] | None = None) -> None:
