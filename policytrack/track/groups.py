@@ -35,7 +35,7 @@ from policytrack.models import Commitment
 from . import explain as X
 from .departments import canonical_department
 from .link import Link, norm_indicator, norm_unit
-from .status import TrackResult, evaluate
+from .status import TrackResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tracker import Snapshot
@@ -170,17 +170,12 @@ def also_in(snap: "Snapshot", g: Group) -> list[str]:
 
 
 def evaluate_group(snap: "Snapshot", g: Group, as_of: date) -> TrackResult:
-    from .tracker import catalogue_info
-
     rep = g.representative
     if len(g.members) == 1:
         return snap.evaluate(rep, as_of)
     links = union_links([l for m in g.members for l in snap.links_of(m.id)])
     history = union_links([l for m in g.members for l in snap.history_of(m.id)])
-    name, dirn = catalogue_info(rep.indicator_id)
-    d = snap.docs.get(rep.doc)
-    r = evaluate(rep, snap.evidence_of_links(links), as_of, issued=d.date if d else None, catalogue_direction=dirn,
-                 indicator_name=rep.indicator or name, history=snap.evidence_of_links(history))
+    r = snap.evaluate_links(rep, links, history, as_of)
     cites = also_in(snap, g)
     if cites:
         r = replace(r, explanation=r.explanation.rstrip("。") + "。另见" + "、".join(cites) + "。")

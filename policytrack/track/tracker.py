@@ -126,10 +126,16 @@ class Snapshot:
         return out
 
     def evaluate(self, c: Commitment, as_of: date) -> TrackResult:
+        return self.evaluate_links(c, self._links_by_c.get(c.id, ()), self._history_by_c.get(c.id, ()), as_of)
+
+    def evaluate_links(self, c: Commitment, links: Any, history: Any, as_of: date) -> TrackResult:
+        """Status of `c` over the given links: its own (evaluate), or a group's union of its
+        members' links (groups.evaluate_group), so both read the catalogue and the plan's
+        issue date the same way."""
         name, dirn = catalogue_info(c.indicator_id)
         d = self.docs.get(c.doc)
-        return evaluate(c, self.evidence_for(c), as_of, issued=d.date if d else None, catalogue_direction=dirn,
-                        indicator_name=c.indicator or name, history=self.evidence_for(c, history=True))
+        return evaluate(c, self.evidence_of_links(links), as_of, issued=d.date if d else None, catalogue_direction=dirn,
+                        indicator_name=c.indicator or name, history=self.evidence_of_links(history))
 
     def evaluate_all(self, as_of: date) -> dict[str, TrackResult]:
         return {c.id: self.evaluate(c, as_of) for c in self.commitments}
