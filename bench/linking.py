@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from policytrack.models import Baseline, Commitment, Progress, Target, assign_id  # noqa: E402
 from policytrack.track import linkeval  # noqa: E402
-from policytrack.track.link import auto_links, completion_statements, inherit_names, refine_region, resolve_indicator  # noqa: E402
-from policytrack.track.tracker import DocInfo, build_snapshot, parse_date  # noqa: E402
+from policytrack.track.link import auto_links, completion_statements, refine_region, resolve_indicator  # noqa: E402
+from policytrack.track.tracker import DocInfo, build_snapshot, inherit_names_by_doc, parse_date  # noqa: E402
 
 
 def _indicator_id(name: str, unit: str | None) -> str | None:
@@ -103,10 +103,7 @@ def extracted_records(regions: dict[str, str]) -> tuple[list[Commitment], list[P
             ps.extend(completion_statements(path.name, parsed.text, region=region, report_year=parsed.meta.report_year))
     known = {r for _, r in texts.values() if r} | {c.region for c in cs if c.region}
     ps = [p.model_copy(update={"region": refine_region(p, *texts[p.doc], known)}) for p in ps]
-    by_doc: dict[str, list[Progress]] = {}
-    for p in ps:
-        by_doc.setdefault(p.doc, []).append(p)
-    ps = [q for doc, group in by_doc.items() for q in inherit_names(group, texts[doc][0])]
+    ps = inherit_names_by_doc(ps, {doc: text for doc, (text, _) in texts.items()})
     # the same repair of unresolved indicator ids the tracker makes (tracker.Tracker.snapshot)
     return [resolve_indicator(c) for c in cs], [resolve_indicator(p) for p in ps], {}  # type: ignore[misc]
 

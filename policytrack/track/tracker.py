@@ -200,6 +200,17 @@ def build_snapshot(commitments: list[Commitment], progress: list[Progress], docs
     return Snapshot(commitments, progress, docs, links, sources or {}, history)
 
 
+def inherit_names_by_doc(progress: list[Progress], texts: dict[str, str]) -> list[Progress]:
+    """link.inherit_names over each document's figures with its text (a figure names its
+    indicator from the sentences of its own document only); figures come back grouped by
+    document, in order of each document's first figure.  bench/linking.py makes the same
+    repair on extracted records."""
+    by_doc: dict[str, list[Progress]] = {}
+    for p in progress:
+        by_doc.setdefault(p.doc, []).append(p)
+    return [q for doc, ps in by_doc.items() for q in inherit_names(ps, texts.get(doc, ""))]
+
+
 def _with_region(p: Progress, text: str, doc_region: str | None, regions: set[str]) -> Progress:
     r = refine_region(p, text, doc_region, regions)
     return p if r == p.region else p.model_copy(update={"region": r})
@@ -275,10 +286,7 @@ class Tracker:
         regions = {d.region for d in docs.values() if d.region} | {c.region for c in commitments if c.region}
         progress = [_with_region(p, texts.get(p.doc, ""), docs[p.doc].region if p.doc in docs else None, regions)
                     for p in progress]
-        by_doc: dict[str, list[Progress]] = {}
-        for p in progress:
-            by_doc.setdefault(p.doc, []).append(p)
-        progress = [q for doc, ps in by_doc.items() for q in inherit_names(ps, texts.get(doc, ""))]
+        progress = inherit_names_by_doc(progress, texts)
         sources: dict[str, str] = {}
         for p, src in I.load(self.conn):
             progress.append(p)
