@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from functools import partial
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from policytrack.models import DocMeta, IngestOutcome
 
@@ -232,6 +233,23 @@ def warm_up(suffixes: Iterable[str] = ()) -> None:
             pass
 
 
+@contextmanager
+def warm_for_fork(suffixes: Iterable[str] = ()) -> Iterator[None]:
+    """Around a forked pool's life: `warm_up`, then the warm heap frozen so the workers share it.
+
+    Frozen objects are skipped by the collector, so the workers do not copy the inherited
+    extractor's pages just by collecting; unfrozen again for this process on leaving."""
+    import gc
+
+    warm_up(suffixes)
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def use_pool(files: list[Path], n_workers: int) -> bool:
     """Parallel only when there is enough work to pay for the pool (see SMALL_BATCH_BYTES)."""
     if n_workers <= 1 or len(files) <= 1:
@@ -376,17 +394,8 @@ def ingest_paths(
         for i, f in enumerate(files):
             handle(i, *prepare_file(str(f), overrides, max_bytes, db_path))
     elif limits is None:
-        import gc
-
-        warm_up({f.suffix.lower() for f in files})
-        # frozen objects are skipped by the collector, so the workers do not copy the
-        # inherited extractor's pages just by collecting; unfrozen again for this process
-        gc.collect()
-        gc.freeze()
-        try:
+        with warm_for_fork({f.suffix.lower() for f in files}):
             _run_pool(files, overrides, max_bytes, db_path, n_workers, handle)
-        finally:
-            gc.unfreeze()
     elif files:
         _run_pool(files, overrides, max_bytes, db_path, max(1, n_workers), handle, limits)
     return outcomes + [results[i] for i in range(len(files))]

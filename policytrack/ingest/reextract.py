@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from policytrack.models import IngestOutcome
 
-from .pipeline import DEFAULT_WORKERS, SMALL_BATCH_BYTES, _pool, one_line, read_only_row, warm_up
+from .pipeline import DEFAULT_WORKERS, SMALL_BATCH_BYTES, _pool, one_line, read_only_row, warm_for_fork
 
 if TYPE_CHECKING:
     from policytrack.store import Store
@@ -114,21 +114,17 @@ def reextract_documents(
         for d in targets:
             handle(d, *_extract_stored(db_path, d))
         return outcomes
-    import gc
-
-    warm_up()  # load the extractor once here; the forked workers share it (see pipeline.warm_up)
-    gc.collect()
-    gc.freeze()
-    pool: ProcessPoolExecutor = _pool(min(n_workers, len(targets)))
-    try:
-        futures = [(d, pool.submit(_extract_stored, db_path, d)) for d in targets]
-        for d, fut in futures:
-            try:
-                status, payload = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker killed mid-document
-                status, payload = "failed", one_line(f"worker error: {type(exc).__name__}: {exc}")
-            handle(d, status, payload)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
+    # the extractor is loaded once here; the forked workers share it (see pipeline.warm_for_fork)
+    with warm_for_fork():
+        pool: ProcessPoolExecutor = _pool(min(n_workers, len(targets)))
+        try:
+            futures = [(d, pool.submit(_extract_stored, db_path, d)) for d in targets]
+            for d, fut in futures:
+                try:
+                    status, payload = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker killed mid-document
+                    status, payload = "failed", one_line(f"worker error: {type(exc).__name__}: {exc}")
+                handle(d, status, payload)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return outcomes
