@@ -198,14 +198,16 @@ def evaluate(
     head = X.fmt_target(name, c.target.op if c.target else "=", tv, unit, c.deadline)
     res = TrackResult(commitment_id=c.id, status="no_data", explanation="", evidence=ev)
 
+    first_year = _first_report_year(c, issued)
+
     completions = [e for e in ev if not e.is_figure]
     figures = [e for e in ev if e.is_figure]
-    if figures and end is not None and is_cumulative_target(c, unit):
+    # asked once (it reads the lexicon); only figures can make a running total
+    total_target = bool(figures) and end is not None and is_cumulative_target(c, unit)
+    if total_target and first_year is not None:
         # a total to add up from the promise on: what was added before it counts for
         # earlier promises (2022's 1200 new places are not progress on a target set in 2023)
-        since = _first_report_year(c, issued)
-        if since is not None:
-            figures = [e for e in figures if e.progress.year is None or e.progress.year >= since]
+        figures = [e for e in figures if e.progress.year is None or e.progress.year >= first_year]
 
     # ---- completion statements decide first: they are what qualitative targets have
     done = [e for e in completions if _completion(e, c) is True]
@@ -234,7 +236,7 @@ def evaluate(
                 res.explanation = f"{head}；{base}，基期已达到目标"
                 return res
         gap_txt = f"，{X.fmt_gap(res.gap, unit)}" if res.gap else ""
-        if _awaiting_first_report(c, issued, as_of, passed) is not None:
+        if _awaiting_first_report(first_year, as_of, passed) is not None:
             res.status = "not_due"
             res.explanation = f"{head}；{base}{gap_txt}；{X.STATUS_PHRASE['not_due']}"
         else:
@@ -259,10 +261,10 @@ def evaluate(
                 res.status = "on_track"
                 res.explanation = f"{head}；{_year(e)}{said}，正在推进"
             return res
-        first_year = _awaiting_first_report(c, issued, as_of, passed)
-        if first_year is not None:
+        awaited = _awaiting_first_report(first_year, as_of, passed)
+        if awaited is not None:
             res.status = "not_due"
-            res.explanation = f"{head}；{X.STATUS_PHRASE['not_due']}（{first_year}年数据尚未发布）"
+            res.explanation = f"{head}；{X.STATUS_PHRASE['not_due']}（{awaited}年数据尚未发布）"
         else:
             res.status = "no_data"
             res.explanation = f"{head}；{X.STATUS_PHRASE['no_data']}"
@@ -291,8 +293,8 @@ def evaluate(
     dated = sorted((y for y in chosen if y is not None))
     totals: dict[int, str] = {}  # year → how its running total was obtained (cumulative targets)
     window_start: int | None = None
-    if dated and end is not None and is_cumulative_target(c, unit):
-        window_start = _first_report_year(c, issued) or dated[0]
+    if dated and total_target:
+        window_start = first_year or dated[0]
         summed, totals = _running_totals(chosen, window_start, unit)
         if totals:  # else every figure predates the window: judged as reported
             chosen, dated = summed, sorted(totals)
@@ -321,7 +323,7 @@ def evaluate(
     gap = shortfall(latest.progress.value, c, dirn)
     res.gap = gap
     if end is None and (is_recurring(c) or is_standing(c)):
-        return _recurring(res, c, chosen, dirn, unit, head, issued, "每年" if is_recurring(c) else "持续保持")
+        return _recurring(res, c, chosen, dirn, unit, head, first_year, "每年" if is_recurring(c) else "持续保持")
     if satisfies(latest.progress.value, c, dirn):
         res.status = "met"
         # when was it first reached: on time or late is what an auditor asks next
@@ -456,10 +458,10 @@ def is_standing(c: Commitment) -> bool:
 
 
 def _recurring(res: TrackResult, c: Commitment, chosen: dict, dirn: str, unit: str, head: str,
-               issued: date | None, label: str = "每年") -> TrackResult:
+               start: int | None, label: str = "每年") -> TrackResult:
     """Each year on its own: the latest year decides, earlier shortfalls are named.
-    Serves yearly obligations (每年招聘) and standing rules (保持在…以上) alike."""
-    start = _first_report_year(c, issued)
+    Serves yearly obligations (每年招聘) and standing rules (保持在…以上) alike; years
+    before `start` (the first report year) belong to earlier promises."""
     yrs = sorted(y for y in chosen if y is not None and (start is None or y >= start)) or sorted(y for y in chosen if y is not None)
     listing = "、".join(f"{y}年{X.fmt_value(chosen[y].progress.value, chosen[y].progress.unit or unit)}{_cite(chosen[y])}" for y in yrs)
     fails = [y for y in yrs if not satisfies(chosen[y].progress.value, c, dirn)]
@@ -530,10 +532,9 @@ def _cite_quote(e: Evidence) -> str:
     return f"报告“{q}”{_cite(e)}"
 
 
-def _awaiting_first_report(c, issued, as_of, passed: bool) -> int | None:
+def _awaiting_first_report(first_year: int | None, as_of: date, passed: bool) -> int | None:
     """The year whose figures cannot be published yet as of `as_of` (so the status is not_due),
     or None when a report could already exist or the deadline has passed."""
-    first_year = _first_report_year(c, issued)
     if first_year is not None and as_of.year <= first_year and not passed:
         return first_year
     return None
