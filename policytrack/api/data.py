@@ -89,7 +89,6 @@ class StoreAccess:
         self._search_backend: Any = None
         self._evals: tuple[Any, dict[date, dict[str, Any]]] | None = None
         self._refreshing = False  # a background snapshot build is running
-        self._statuses: tuple[Any, date, dict[str, str]] | None = None  # (snapshot, day, status by id) built with it
 
     @property
     def store(self) -> Any:
@@ -228,8 +227,7 @@ class StoreAccess:
         # today's evaluations, before anyone can see the snapshot
         day = date.today()
         results = snap.evaluate_all(day)
-        self._evals = (snap, {day: dict(results)})
-        self._statuses = (snap, day, {i: r.status for i, r in results.items()})
+        self._evals = (snap, {day: dict(results)})  # search's status facets read them too (status_provider)
         gc.freeze()  # tens of thousands of records: kept out of the cyclic GC's full passes (see search.fts)
         self._snap = (key, snap)
         self._tracking_built = writes
@@ -312,12 +310,9 @@ class StoreAccess:
             day = date.today()
             with lock:
                 if memo[0] is not snap or memo[1] != day:
-                    pre = self._statuses
-                    if pre is not None and pre[0] is snap and pre[1] == day:
-                        memo[:] = [snap, day, pre[2]]  # computed by the background build
-                    else:
-                        # the same evaluations the commitments pages use (one pass per snapshot and day)
-                        memo[:] = [snap, day, {i: r.status for i, r in self.evaluate(snap.commitments, day, snap).items()}]
+                    # the evaluations the commitments pages use: those of the snapshot's build
+                    # (today's, made before it was swapped in), else one pass per snapshot and day
+                    memo[:] = [snap, day, {i: r.status for i, r in self.evaluate(snap.commitments, day, snap).items()}]
                 st = memo[2]
             return {i: st[i] for i in ids if st.get(i) is not None}
 
