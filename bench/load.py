@@ -35,6 +35,8 @@ from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _proc import cpu_seconds, tree  # noqa: E402
 
 QUERIES = [
     ("/search", {"q": "学前三年毛入园率"}), ("/search", {"q": "普惠性幼儿园覆盖率", "type": "commitment"}),
@@ -66,20 +68,6 @@ def _upload_body(i: int) -> tuple[str, bytes]:
     return f"学区{i:05d}.txt", text.encode("utf-8")
 
 
-def _tree(pid: int) -> list[int]:
-    """The server and its descendants (uvicorn workers, upload workers alive right now)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for t in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (t / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
 def _status_mb(pid: int, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -92,20 +80,12 @@ def _status_mb(pid: int, field: str) -> float:
 
 def _peak_rss_mb(pid: int) -> float:
     """Sum of peak RSS over the server's processes (an upper bound: shared pages count per process)."""
-    return sum(_status_mb(p, "VmHWM") for p in _tree(pid))
+    return sum(_status_mb(p, "VmHWM") for p in tree(pid))
 
 
 def _cpu_s(pid: int) -> float:
     """CPU seconds (user + system) of the server's processes, including reaped upload workers."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for p in _tree(pid):
-        try:
-            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(x) for x in f[11:15]) / tick  # utime stime cutime cstime
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+    return cpu_seconds(tree(pid), reaped=True)
 
 
 class _Client:

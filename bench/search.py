@@ -41,6 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _proc import children, cpu_seconds  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 REGIONS = ["青禾县", "云岭市", "清涧县", "利通区", "阳谷县", "长宁县", "平川区", "东山县", "西河县", "南湖区",
@@ -424,22 +426,11 @@ def http_load(db: Path, clients: int, seconds: float, server_workers: int = 1, w
 
 def _proc_cpu(pid: int) -> float:
     """CPU seconds of a server process and its worker processes (Linux /proc; 0 elsewhere)."""
-
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pids = [pid]
     try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(k) for k in kids]
+        pids = [pid, *children(pid)]
     except OSError:
         return 0.0
-    for p in pids:
-        try:
-            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(f[11]) + int(f[12])) / tick
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+    return cpu_seconds(pids)
 
 
 def main(argv: list[str] | None = None) -> int:
