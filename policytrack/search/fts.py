@@ -26,6 +26,7 @@ import heapq
 import sqlite3
 import threading
 from collections import Counter, OrderedDict
+from functools import cached_property
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -76,6 +77,12 @@ class _Cache:
         self.sentence_keys: dict[int, tuple[int, int] | None] = {}  # record rowid -> its sentence span
         self.status_day: Any = None
         self.status_memo: dict[str, str | None] = {}  # commitment id -> tracking status (per day)
+
+    @cached_property
+    def all_current(self) -> bool:
+        """No document superseded: unfiltered queries skip the per-document filter (asked on
+        every query; a cache's documents never change, a new version makes a new cache)."""
+        return all(d.current for d in self.docs.values())
 
 
 class FtsBackend:
@@ -423,7 +430,7 @@ class FtsBackend:
         pq = parse_query(req.q)
         cache = self._cache()
         docs = cache.docs
-        allowed_docs = doc_filter(req, docs)
+        allowed_docs = doc_filter(req, docs, cache.all_current)
         types = set(req.type or ("commitment", "progress", "passage"))
         ind_ids = _indicator_ids(req.indicator)
         want_passages = "passage" in types and not any(getattr(req, f) for f in ("department", "indicator", "status"))

@@ -193,21 +193,14 @@ def _date_key(s: str | None, upper: bool) -> str | None:
     return s
 
 
-_ALL_CURRENT: list = [None, False]  # (the docs mapping last asked about, the answer)
+def doc_filter(req: SearchRequest, docs: dict[str, DocInfo], all_current: bool | None = None) -> set[str] | None:
+    """Ids of current documents passing the document-level filters (None: all current ones).
 
-
-def _all_current(docs: dict[str, DocInfo]) -> bool:
-    """Whether no document is superseded (asked on every query; the answer changes only
-    with the backend's cache, which replaces the mapping)."""
-    if _ALL_CURRENT[0] is not docs:
-        _ALL_CURRENT[:] = [docs, all(d.current for d in docs.values())]
-    return bool(_ALL_CURRENT[1])
-
-
-def doc_filter(req: SearchRequest, docs: dict[str, DocInfo]) -> set[str] | None:
-    """Ids of current documents passing the document-level filters (None: all current ones)."""
+    `all_current`: whether no document of `docs` is superseded, when the caller keeps the
+    answer with its mapping (fts: once per cache, not a scan of every document per query)."""
     lo, hi = _date_key(req.date_from, False), _date_key(req.date_to, True)
-    if not any([req.issuer, req.doc_type, lo, hi]) and _all_current(docs):
+    if not any([req.issuer, req.doc_type, lo, hi]) and (
+            all(d.current for d in docs.values()) if all_current is None else all_current):
         return None
     out = set()
     for d in docs.values():
