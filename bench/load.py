@@ -11,7 +11,6 @@ are a floor.
     python3 bench/load.py [--duration 30] [--clients 8] [--upload-share 0.1] [--workers 1]
     python3 bench/load.py --db /tmp/big/policytrack.db   # start from a copy of that store (e.g. the
                                                          # 100k-passage one bench/search.py --keep built)
-    python3 bench/load.py --linearity      # extractor time vs input size
 
 Figures go to stdout; docs/RELIABILITY.md records one run.
 """
@@ -235,42 +234,6 @@ def load(duration: float, clients: int, upload_share: float, workers: int = 1, d
         shutil.rmtree(data, ignore_errors=True)
 
 
-def linearity() -> None:
-    """Extractor seconds per 100k characters at growing sizes: flat means linear."""
-    from policytrack.extract import extract_text
-
-    rnd = random.Random(5)
-    lines = []
-    while sum(map(len, lines)) < 820_000:
-        k = rnd.randint(1, 99)
-        lines.append(rnd.choice([
-            f"（{k}）到{2023 + k % 5}年，第{k}类学校学前三年毛入园率达到{rnd.randint(60, 99)}%以上。（责任单位：县教育局）",
-            f"{2020 + k % 4}年，全县普惠性幼儿园覆盖率达到{rnd.randint(60, 99)}.{k % 10}%，新建幼儿园{k}所。",
-            "加强组织领导，健全工作机制，强化督导考核，营造良好氛围。",
-            f"{k}、" + "推进义务教育优质均衡发展" * (k % 3 + 1),
-        ]))
-    text = "\n".join(lines)
-    extract_text(text[:2000], {"date": "2022-01-01"}, doc="warm")
-    base = None
-    print("extract linearity (same text, growing prefix):")
-    for n in (25_000, 50_000, 100_000, 200_000, 400_000, 800_000):
-        t = time.perf_counter()
-        recs = extract_text(text[:n], {"date": "2022-01-01"}, doc="lin")
-        dt = time.perf_counter() - t
-        per = dt / n * 100_000
-        base = base or per
-        print(f"  {n:>7} chars  {dt:6.2f} s  {per:5.2f} s/100k chars  ratio {per / base:4.2f}  records {len(recs)}")
-    print("pathological: one sentence of repeated figures ('95%' * n), no punctuation:")
-    base = None
-    for n in (500, 1000, 2000, 4000):
-        t = time.perf_counter()
-        extract_text("95%" * n, None, doc="lin")
-        dt = time.perf_counter() - t
-        per = dt / n * 1000
-        base = base or per
-        print(f"  {n * 3:>7} chars  {dt:6.2f} s  {per:6.3f} s/1000 figures  ratio {per / base:5.2f}")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=30.0)
@@ -278,12 +241,8 @@ def main() -> int:
     ap.add_argument("--upload-share", type=float, default=0.10)
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (as `serve --workers`)")
     ap.add_argument("--db", type=Path, help="start from a copy of this store instead of ingesting corpus/")
-    ap.add_argument("--linearity", action="store_true", help="measure extractor time vs input size instead")
     a = ap.parse_args()
-    if a.linearity:
-        linearity()
-    else:
-        load(a.duration, a.clients, a.upload_share, a.workers, a.db)
+    load(a.duration, a.clients, a.upload_share, a.workers, a.db)
     return 0
 
 

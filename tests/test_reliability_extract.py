@@ -2,7 +2,7 @@
 (astral planes, combining marks, bidi and zero-width controls, NUL), domain fragments
 spliced into noise, and long inputs.  The extractor must never raise and every
 record must quote exactly the span it claims.  Time linearity is measured, not
-asserted, by `python3 bench/load.py --linearity`.
+asserted, by `python3 bench/extract.py --linearity`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_domain_fragments_in_noise_never_raise(parts, meta):
     "到2025年，全县学前三年毛入园率达到9\u200b5%以上。",
     "到2025年，全县学前三年毛入园率达到９５％以上。",  # full-width digits
     "达到" * 5000,
-    "95%" * 1500,  # time grows quadratically with such runs: see bench/load.py --linearity
+    "95%" * 1500,  # time grows quadratically with such runs: see bench/extract.py --linearity
     "（" * 3000 + "责任单位：县教育局" + "）" * 3000,
     "一、" * 2000,
     "到2025年" * 3000,
