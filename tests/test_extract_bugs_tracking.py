@@ -480,3 +480,45 @@ def test_bugs_caught_the_payer_named_in_a_policy_cell():
             "中职免学费 | 县教育局 | 免除全日制在校生学费。所需资金由省级财政承担。 | 410 |\n")
     cs = [c for c in commitments(text, None) if c.kind == "qualitative" and "承担" in c.quote]
     assert [c.departments for c in cs] == [["省级财政"]]
+
+
+@pytest.mark.parametrize("text,n", [
+    # an unlisted bundle of 100% goals is one goal: nothing names its parts
+    ("完善技防措施，确保校园安全“四个100%”全面达标。", 1),
+    # listed parts before or after the idiom: one target each
+    ("到2025年，实现校门封闭、护校队、监控联网三个100%目标。", 3),
+    ("推进“两个百分之百”建设，实现校车定位、驾驶员培训等达标。", 2),
+])
+def test_bugs_caught_a_bundle_of_hundreds_splits_only_when_listed(text, n):
+    cs = commitments(text)
+    assert len([c for c in cs if c.target and c.target.value == 100]) == n
+
+
+def test_bugs_caught_a_group_bound_is_not_a_figure():
+    # 不满50人的教学点 picks the schools the rule covers; the rule's floor is the figure
+    cs = [c for c in commitments("在校生不满50人的村小按照不低于50人拨付公用经费。") if c.target]
+    assert [(c.target.value, c.target.op) for c in cs] == [(50, ">=")]
+
+
+@pytest.mark.parametrize("text,values", [
+    # the places after a total share it out: the shares are not targets of their own
+    ("改扩建6所初中，东区、西区和北区各2所。", [6]),
+    # a per-place figure without a total before it is the target
+    ("东区和西区各新建1所标准化幼儿园。", [1]),
+    # shares that exceed the earlier figure are not its breakdown (a different count)
+    ("新建2所小学，每个乡镇和街道各3所幼儿园。", [2, 3]),
+])
+def test_bugs_caught_shares_of_a_stated_total(text, values):
+    assert [c.target.value for c in commitments(text) if c.target] == values
+
+
+@pytest.mark.parametrize("text,n", [
+    # an undated start opens a process: no end state to check
+    ("常态化开展督导评价，全面启动学校办学质量监测评估。", 0),
+    ("启动实施“强校提质”三年计划。", 0),
+    # a start by a date is checkable by that date
+    ("力争9月底前启动城北中学二期工程建设。", 1),
+])
+def test_bugs_caught_a_start_needs_its_date(text, n):
+    cs = commitments(text, {"date": "2023-02-19", "doc_type": "plan"})
+    assert len([c for c in cs if c.kind == "qualitative" and "启动" in c.quote]) == n

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 # text: stored documents extracted by an older version are then re-extracted on the
 # next ingest (the lexicon data files are hashed in separately, see
 # policytrack/ingest/extraction.py).
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 
 def extract_text(text: str, doc_meta: "DocMeta | dict | None" = None, *, doc: str = "") -> "list[Commitment | Progress]":

@@ -163,14 +163,18 @@ def cue_tuple(key: str) -> tuple[str, ...]:
 _NAMED_PROJECT = re.compile(r"[\u4e00-\u9fff]{2}(?:项目|工程)")
 
 
-def is_standing_or_end_state(clause: str, dated: bool = False) -> bool:
+def is_standing_or_end_state(clause: str, dated: bool = False, timed: bool = False) -> bool:
     """An end state a reader could check (建成, 全覆盖, 达到…标准), not a subordinate clause
-    (项目建成后, …造成不良影响的) or a noun that merely contains the verb (完成情况)."""
+    (项目建成后, …造成不良影响的) or a noun that merely contains the verb (完成情况).
+    `dated`: the sentence names an explicit deadline; `timed`: it names any time of its own
+    (10月启动…), which is what a start (cues.yaml end_states_dated_only) needs to be checked by."""
     body = clause.rstrip("。；;，, ")
     if body.endswith(cue_tuple("subordinate_endings")):
         return False
     blockers = _blockers()
     probe = blockers.sub("", clause) if blockers else clause
+    if not (dated or timed) and _has_any("end_states_dated_only", probe):
+        probe = _any_of("end_states_dated_only").sub("·", probe)  # 启动…督导评估: a start, checkable only by its date
     if _ACHIEVED.search(probe):
         return False  # 基本实现了…: a result already reached
     free, anchored = _end_state_any()

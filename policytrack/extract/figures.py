@@ -65,6 +65,9 @@ def _descriptor(text: str, m: NumberMention) -> bool:
         # 辖15个镇、3个街道, 深入8个乡镇: the map, not an outcome (建成8个示范村 stays)
         if any(v in text[max(0, m.num_start - 12): m.num_start] for v in lx.get("territory_verbs", [])):
             return True
+    if m.unit and text.startswith("的", m.end) and any(
+            text.endswith(w, 0, m.num_start) for w in lx.get("group_bound_words", [])):
+        return True  # 不足100人的小规模学校: the group a rule applies to
     if m.unit in lx["age_units"]:
         return not any(w in text[max(0, m.start - 8): m.start] for w in lx["age_quantity_words"])
     if m.unit not in lx["descriptor_units"]:
@@ -184,12 +187,41 @@ def _row_departments(cells: dict, line_start: int, text: str) -> list[str] | Non
 _N_HUNDRED = re.compile(r"([两二三四五六七八九十])个[“\"]?$")
 
 
-def _times_hundred(text: str, m: NumberMention) -> int:
-    """四个100% / 三个百分之百: the number of 100% targets the idiom bundles."""
+_CLAUSE_END = re.compile(r"[，,；;。：:]")
+_EACH_OF = re.compile(r"([^，,；;。：:]{1,40}?)各$")
+
+
+def _without_breakdowns(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
+    """新建4所幼儿园，甲、乙、丙和丁各1所: the places listed before 各 share out a total an
+    earlier clause of the sentence states in the same unit; the share is part of that total,
+    not a target of its own (a tracker would count the 4 schools twice)."""
+    keep = []
+    for m in mentions:
+        each = _EACH_OF.search(text, max(0, m.num_start - 41), m.num_start) if m.unit else None
+        if each is not None:
+            places = len([x for x in _SPLIT_LIST.split(each.group(1)) if x.strip()])
+            if any(k.unit == m.unit and k.end <= each.start() and _CLAUSE_END.search(text, k.end, each.start() + 1)
+                   and places * m.value <= k.value for k in mentions):
+                continue
+        keep.append(m)
+    return keep
+
+
+def _times_hundred(text: str, m: NumberMention, clause_start: int, sent_end: int) -> int:
+    """四个100% / 三个百分之百: the number of 100% targets the idiom bundles, when the
+    sentence lists them (…、护学岗四个100%; “三个百分之百”…，推进校园封闭、保安配备、…) in the
+    figure's clause or the next; an unlisted 学校安全管理“三个100%”全面落实 is one target, as
+    nothing names the parts a tracker could follow one by one."""
     if m.value != 100 or m.unit != "%":
         return 1
     hit = _N_HUNDRED.search(text, max(0, m.start - 4), m.start)
-    return int(cn_to_number(hit.group(1)) or 1) if hit else 1
+    if not hit:
+        return 1
+    end = m.end
+    for _ in range(2):
+        e = _CLAUSE_END.search(text, end, sent_end)
+        end = e.end() if e else sent_end
+    return int(cn_to_number(hit.group(1)) or 1) if "、" in text[clause_start:end] else 1
 
 
 # page furniture: file names, html remnants, catalogue numbers (11341602003165628D/2025…)
@@ -641,6 +673,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
             own_times = [t for t in times if not t.compare]
             mentions = [m for m in parse_numbers(text, sent.start, sent.end) if not _descriptor(text, m)]
             mentions = [m for m in mentions if not any(t.start <= m.num_start < t.end for t in times)]
+            if "各" in st:
+                mentions = _without_breakdowns(text, mentions)
             cls = clauses(text, sent.start, sent.end)
             cl_starts = [c.start for c in cls]
             seps = [k.start() for k in _DUN.finditer(text, sent.start, sent.end)]
@@ -739,7 +773,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                     rec["indicator"] = names[0] or rec["indicator"]
                     for name in names[1:]:
                         out.append(dict(rec, indicator=name or rec["indicator"]))
-                for _ in range(_times_hundred(text, m) - 1):
+                for _ in range(_times_hundred(text, m, c.start, sent.end) - 1):
                     out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
             _align_with_siblings(ctx, out, sent_first, sent)
             _growth_of_target(ctx, out, sent_first, sent)
@@ -753,7 +787,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 ct = text[c.start:c.end]
                 if len(ct) < 4:
                     continue
-                if not is_standing_or_end_state(ct, any(t.explicit and t.kind == "deadline" and not t.compare for t in times)) or looks_process(ct):
+                if not is_standing_or_end_state(ct, any(t.explicit and t.kind == "deadline" and not t.compare for t in times),
+                                                timed=bool(own_times)) or looks_process(ct):
                     # 2019年8月底前，…制定时间表、路线图: a task that opens with its own date is
                     # checkable by that date whatever its verb; one record for the sentence
                     if not (dated and c is cls[-1] and len(out) == n_before and c.start > dated[0].end):
