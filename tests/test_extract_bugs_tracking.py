@@ -522,3 +522,30 @@ def test_bugs_caught_shares_of_a_stated_total(text, values):
 def test_bugs_caught_a_start_needs_its_date(text, n):
     cs = commitments(text, {"date": "2023-02-19", "doc_type": "plan"})
     assert len([c for c in cs if c.kind == "qualitative" and "启动" in c.quote]) == n
+
+
+def test_bugs_caught_a_level_to_hold_is_a_target():
+    # a page announcing the year's work: the held level sits beside a promised one
+    text = ("市人社局召开通气会，部署2024年工作。2024年，市人社局持续推动稳就业。"
+            "城镇新增就业稳定在5万人以上，公益性岗位总量保持2万个。")
+    cs = {c.target.value: c for c in commitments(text, {"date": "2024-01-15"}) if c.target}
+    assert set(cs) == {50000, 20000}
+    # the acting body named by the sentence before (持续推动…) answers for both
+    assert [cs[v].departments for v in (50000, 20000)] == [["市人社局"], ["市人社局"]]
+
+
+def test_bugs_caught_a_held_level_in_a_report_stays_reported():
+    text = "一、2023年工作回顾\n全年城乡居民医保参保率保持100%。"
+    assert [p.value for p in progress(text, SUMMARY_2023)] == [100]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the actor of an earlier clause goes on acting in the later ones
+    ("当前正值春季开学，各地正在抓紧排查，力争在3月底前完成全部校舍安全鉴定。", ["各地"]),
+    ("日前，市委、市政府研究决定，今年将继续实施10项教育实事。", ["市委", "市政府"]),
+    # a school named in a later clause is what the rule is about, not who answers for it
+    ("健全家校协同机制，学校每学期至少召开1次家长会。", []),
+])
+def test_bugs_caught_the_actor_of_an_earlier_clause(text, expected):
+    cs = commitments(text, {"date": "2024-02-20", "doc_type": "plan"})
+    assert cs and all(c.departments == expected for c in cs), [(c.quote, c.departments) for c in cs]

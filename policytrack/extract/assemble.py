@@ -45,6 +45,23 @@ def _paragraph_subject(text: str, para_start: int, sent_start: int) -> list[str]
     return []
 
 
+_CLAUSE_SPLIT = re.compile(r"[，,：:]")
+
+
+def _clause_subject(sent_text: str) -> list[str]:
+    """The body a clause of the sentence up to the record names as its subject, the nearest
+    first (各地正在抢抓农时，…，力争在5月底前完成…; 省委、省政府研究决定，今年将继续…): a
+    sentence's later clauses go on with the actor an earlier one names."""
+    from .departments import rule_subjects_only
+
+    parts = [x for x in _CLAUSE_SPLIT.split(sent_text) if x.strip()]
+    for part in reversed(parts[1:][-4:]):
+        deps = [d for d in _subject_of(part.strip()) if d not in rule_subjects_only()]
+        if deps:
+            return deps
+    return []
+
+
 class BlockIndex:
     """Where each responsibility block's task paragraph starts, found once per document.
 
@@ -100,6 +117,8 @@ def departments_for(ctx: DocContext, blocks, start: int, end: int, sent_text: st
         from .departments import subject_departments
 
         own = subject_departments(sent_text)
+        if not own:
+            own = _clause_subject(sent_text)
         if not own and sent_start is not None:
             own = _paragraph_subject(text, _para_start(text, sent_start), sent_start)
         return own or list(ctx.owner)

@@ -98,6 +98,8 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
         score -= 3  # 1月份28所建设项目均已开工: what has happened to the figure's objects
     if re.match(r"(?:学生|人|名|户)?(?:受益|获益)", ctx.text[mention.end:mention.end + 4]):
         score -= 2  # 营养改善计划3220万人受益: who benefited, a reported figure
+    if ctx.text.endswith(cue_tuple("hold_words"), max(0, mention.start - 2), mention.start):
+        score += 1  # 总量保持30万个: a level to hold (a report's 保持100% stays reported: its -1 cancels this)
     if raw.endswith(("以内", "左右", "以下")) or raw.startswith(("控制在", "不超过")):
         score += 1
     elif raw.endswith("以上") and not (ctx.doc_type == "report" and ctx.type_reliable):

@@ -106,6 +106,12 @@ def _collectives() -> frozenset[str]:
     return frozenset(_lex()["collectives"])
 
 
+@lru_cache(maxsize=1)
+def rule_subjects_only() -> frozenset[str]:
+    """Bodies a rule is about (学校…), which a later clause's subject does not make responsible."""
+    return frozenset(_lex().get("rule_subjects_only") or ())
+
+
 def _role(tag: str) -> str:
     return str(_lex()["tags"].get(tag, "responsible"))
 
