@@ -549,3 +549,24 @@ def test_bugs_caught_a_held_level_in_a_report_stays_reported():
 def test_bugs_caught_the_actor_of_an_earlier_clause(text, expected):
     cs = commitments(text, {"date": "2024-02-20", "doc_type": "plan"})
     assert cs and all(c.departments == expected for c in cs), [(c.quote, c.departments) for c in cs]
+
+
+def test_bugs_caught_a_pledge_after_a_past_opener():
+    # a news report: 2021年以来 describes the past, the later clause still pledges (undated)
+    text = ("某县教育局全力保障午餐供应\n时间:2023-11-02\n2021年以来，某县全面推行午餐配送模式，"
+            "全力做到农村学校午餐供应全覆盖，2023年县财政共安排午餐补助资金300万元。")
+    cs = commitments(text, {"date": "2023-11-02"})
+    assert [(c.quote, c.deadline) for c in cs] == [("全力做到农村学校午餐供应全覆盖", None)]
+    assert [p.value for p in progress(text, {"date": "2023-11-02"})] == [300]
+
+
+@pytest.mark.parametrize("text,n", [
+    # a pledged passage to the next stage is an event to check
+    ("加强重点人群保护，全力做好救治，确保平稳转段。", 1),
+    ("完成校舍维修，确保春季顺利开学。", 1),
+    # a pledged process has no such event
+    ("确保各项工作顺利推进。", 0),
+])
+def test_bugs_caught_a_pledged_stage_passage(text, n):
+    cs = commitments(text, {"date": "2023-02-01", "doc_type": "plan"})
+    assert len([c for c in cs if c.quote.startswith("确保")]) == n

@@ -796,6 +796,15 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 fake = NumberMention(c.start, c.end, c.start, c.start, 0, "", "=", ct)
                 # the clause's own words count too: 确保…投入使用 promises, 已于8月底全部完成 reports
                 score = target_score(ctx, st, text[max(sent.start, c.end - _LOOKBACK):c.end], fake, times)
+                own_pledge_only = False
+                if c.start > sent.start and _own_pledge(ct):
+                    # 2020年以来，…，全力做到…全覆盖: the past the opener describes is not the pledge's time
+                    # (scored on its own words and times, the pledge weighing as a strong cue: 全力做到
+                    # is not one in a window, where it would make a later figure a target)
+                    rest = ct[_pledge_open().match(ct).end():]
+                    own = target_score(ctx, st, rest, fake, [t for t in times if c.start <= t.start < c.end]) + 2
+                    own_pledge_only = score <= 0 < own  # the earlier clauses alone would drop it
+                    score = max(score, own)
                 if _inherits_deadline(ctx, para, c.start, times, first_times_now):
                     score += 2
                 elif not ctx.type_reliable and ctx.doc_type == "plan" and _para_goal(ctx, para, state):
@@ -806,6 +815,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 if score <= 1 and not (score > 0 and (ctx.heading_bias(c.start) > 0 or (_own_pledge(ct) and ctx.heading_bias(c.start) == 0))):
                     continue  # 确保教育经费投入“两个只增不减” in a report: the clause pledges it itself
                 deadline = _deadline(ctx, para, c.end, times, para_times, first_times_now)
+                if own_pledge_only and not any(c.start <= t.start < c.end for t in own_times):
+                    deadline = None  # a standing pledge; the sentence's years date its other clauses
                 if not own_times and _UNDATED.search(text, sent.start, c.end):
                     deadline = None  # 最终将建成…: an eventual end state, whatever the paragraph's date
                 if qcell is not None and (hy := _header_year(qcell.header)):
