@@ -570,3 +570,28 @@ def test_bugs_caught_a_pledge_after_a_past_opener():
 def test_bugs_caught_a_pledged_stage_passage(text, n):
     cs = commitments(text, {"date": "2023-02-01", "doc_type": "plan"})
     assert len([c for c in cs if c.quote.startswith("确保")]) == n
+
+
+def test_bugs_caught_a_rule_quoted_by_a_report():
+    # an inspection report quotes the rule it checks against: the rule binds, undated
+    text = ("一、检查结果\n（一）办学条件达标情况\n《细则》规定，县域学前教育普及普惠的督导评估，"
+            "应在其幼儿园全部达到省定办园标准后进行。")
+    cs = commitments(text, INSPECTION)
+    assert [c.deadline for c in cs if "应在" in c.quote] == [None]
+
+
+@pytest.mark.parametrize("text", [
+    # a web page's copyright notice is no standing rule
+    "本网站所刊登的新闻，未经许可不得转载使用。",
+    # an inclusion wherever the rules allow names no state to check
+    "加快周转宿舍建设，按规定将符合条件的乡村教师纳入当地住房保障范围。",
+    # urging a third party: its end state is theirs, not the plan's
+    "到2025年，各村要全面掌握适龄儿童情况，督促监护人依法送子女入学并完成义务教育。",
+])
+def test_bugs_caught_not_a_standing_rule(text):
+    assert commitments(text, {"date": "2023-02-01", "doc_type": "plan"}) == []
+
+
+def test_bugs_caught_a_rule_inclusion_without_the_proviso_stays():
+    cs = commitments("到2025年，原建档立卡家庭学生全部纳入资助范围。", {"date": "2023-02-01", "doc_type": "plan"})
+    assert [c.kind for c in cs] == ["qualitative"]

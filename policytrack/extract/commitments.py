@@ -195,4 +195,6 @@ def is_standing_or_end_state(clause: str, dated: bool = False, timed: bool = Fal
 
 def looks_process(clause: str) -> bool:
     body = _LEAD_JUNK.sub("", clause)
+    if body.startswith(cue_tuple("urging_words")):
+        return True
     return body.startswith(cue_tuple("process_words")) and not _has_any("process_exceptions", body)

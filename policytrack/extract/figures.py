@@ -805,6 +805,8 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                     own = target_score(ctx, st, rest, fake, [t for t in times if c.start <= t.start < c.end]) + 2
                     own_pledge_only = score <= 0 < own  # the earlier clauses alone would drop it
                     score = max(score, own)
+                if _RULE_MODAL.search(_rule_probe(ct)):
+                    score += 3  # 评估认定应在…达到…标准后进行: a rule stated (or quoted by a report) binds from now on
                 if _inherits_deadline(ctx, para, c.start, times, first_times_now):
                     score += 2
                 elif not ctx.type_reliable and ctx.doc_type == "plan" and _para_goal(ctx, para, state):
@@ -853,6 +855,17 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 first_times = times
         _phased_deadline(ctx, para, para_times, out, para_first)
     return out
+
+
+_RULE_MODAL = re.compile(r"^[^，,；;：:]{0,24}?(?:应当|应|必须|不得|严禁)(?!是|有|该)")
+
+
+def _rule_probe(clause: str) -> str:
+    """The clause without the words that contain a modal character (供应, 相应, 应用…)."""
+    for w in cue_tuple("cue_false_friends"):
+        if w in clause:
+            clause = clause.replace(w, "··")
+    return clause
 
 
 @lru_cache(maxsize=1)
