@@ -595,3 +595,14 @@ def test_bugs_caught_not_a_standing_rule(text):
 def test_bugs_caught_a_rule_inclusion_without_the_proviso_stays():
     cs = commitments("到2025年，原建档立卡家庭学生全部纳入资助范围。", {"date": "2023-02-01", "doc_type": "plan"})
     assert [c.kind for c in cs] == ["qualitative"]
+
+
+@pytest.mark.parametrize("text,n", [
+    # a ledger set up to manage the work is a tool, not a state the work reaches
+    ("到2025年，各街道要全面建立困境儿童信息台账，实行一人一档。", 0),
+    # the subject-first form of a system set up stays an end state
+    ("到2025年，农村垃圾分类长效机制全面建立。", 1),
+])
+def test_bugs_caught_a_ledger_is_no_end_state(text, n):
+    cs = commitments(text, {"date": "2022-03-01", "doc_type": "plan"})
+    assert len([c for c in cs if c.kind == "qualitative"]) == n
