@@ -606,3 +606,18 @@ def test_bugs_caught_a_rule_inclusion_without_the_proviso_stays():
 def test_bugs_caught_a_ledger_is_no_end_state(text, n):
     cs = commitments(text, {"date": "2022-03-01", "doc_type": "plan"})
     assert len([c for c in cs if c.kind == "qualitative"]) == n
+
+
+def test_bugs_caught_a_flat_page_goes_on_in_the_year_it_opened():
+    # a dated news page without headings: the sentence after "2023年…" still reports 2023
+    text = ("2024年03月01日\n今年我县计划新建学校5所\n本报讯 教育是民生。2023年我县共新建幼儿园12所，学前教育普惠率达到90.5%。"
+            "新改扩建中小学6所，优化整合学校18所。\n今年，县教育局将计划新改扩建中小学5所，新增学位3000个。")
+    years = {p.value: p.year for p in progress(text, {"date": "2024-03-01"})}
+    assert years.get(6) == 2023 and years.get(18) == 2023, years
+
+
+def test_bugs_caught_last_years_additions_are_no_baseline():
+    # 新增学位 counts one year's additions: last year's figure is not where this year's starts
+    text = ("2024年03月01日\n本报讯 2023年我县新增学位4000个。\n今年，县教育局将计划新增学位3000个。")
+    cs = [c for c in commitments(text, {"date": "2024-03-01"}) if c.target and c.target.value == 3000]
+    assert cs and cs[0].baseline is None

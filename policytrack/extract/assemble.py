@@ -205,6 +205,16 @@ def _nearest_latest(by_year, indicator: str, unit: str, before: int | None, at: 
     return best
 
 
+@lru_cache(maxsize=1)
+def _flows() -> frozenset[str]:
+    """Catalogue count indicators named as additions over a period (新增学位, 新建幼儿园)."""
+    from .context import cues
+    from .indicators import catalogue
+
+    lead = tuple(cues().get("flow_leads") or ())
+    return frozenset(i.id for i in catalogue() if i.kind == "count" and lead and i.name.startswith(lead))
+
+
 def _link_baselines(records: list[Commitment | Progress]) -> None:
     """A target stated in prose takes its baseline (and 约束性/预期性) from the document's own
     indicator table or reported figure for the same catalogue indicator: the plan's 学前三年毛入园率
@@ -234,6 +244,8 @@ def _link_baselines(records: list[Commitment | Progress]) -> None:
         if src is not None and src is not c and src.baseline is not None:
             c.baseline = src.baseline.model_copy()
             continue
+        if c.indicator_id in _flows():
+            continue  # 新增学位 counts one period's additions: last year's is no starting value
         dl = int(c.deadline[:4]) if c.deadline else None
         best = _nearest_latest(by_year, c.indicator_id, c.target.unit or "", dl, c.start)
         if best is not None:

@@ -847,6 +847,11 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                 past_run = opening[:1] if opening and ref and int(opening[0].value[:4]) < ref else []
             if text[sent.end:sent.end + 1] in (";", "；"):
                 carried = opening or carried
+            elif own_times and past_run and text[sent.end:sent.end + 1] == "。" and not ctx.ancestors(sent.start):
+                # 2023年我市共新建幼儿园32所…。新改扩建中小学28所…: on a page without headings the
+                # next sentence of the account goes on in the past year the sentence opened with
+                # (under a heading, the heading's period dates what follows an event's year)
+                carried = past_run
             else:
                 carried = []
             if para.start in cells:
