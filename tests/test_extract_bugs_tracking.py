@@ -621,3 +621,14 @@ def test_bugs_caught_last_years_additions_are_no_baseline():
     text = ("2024年03月01日\n本报讯 2023年我县新增学位4000个。\n今年，县教育局将计划新增学位3000个。")
     cs = [c for c in commitments(text, {"date": "2024-03-01"}) if c.target and c.target.value == 3000]
     assert cs and cs[0].baseline is None
+
+
+def test_bugs_caught_a_clause_after_a_closed_block_starts_after_it():
+    # a task title run on after the previous task's 责任单位 block: the quote is the title's own
+    text = ("二、主要任务\n（一）改善办学条件。逐步实现学校食堂供餐。（责任单位：县教育局、县财政局，各乡镇）"
+            "全面消除“大班额”。到2025年，全面消除56人以上大班额。（责任单位：县教育局）")
+    cs = commitments(text, {"date": "2022-03-01", "doc_type": "plan"})
+    quotes = [c.quote for c in cs]
+    assert "全面消除“大班额”" in quotes and not [q for q in quotes if "）" in q or ")" in q], quotes
+    # the title belongs to the task whose block follows it
+    assert [c.departments for c in cs if c.quote == "全面消除“大班额”"] == [["县教育局"]]

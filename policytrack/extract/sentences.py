@@ -57,8 +57,18 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[Piece]:
     return _split(text, _SENT_RUN, start, len(text) if end is None else end)
 
 
+_CLOSE = re.compile(r"[^（(）)，,。；;]{1,30}?[)）]")
+
+
 def clauses(text: str, start: int, end: int) -> list[Piece]:
-    return _split(text, _CLAUSE_RUN, start, end)
+    """Clauses of a sentence; a clause that opens inside a parenthesis closed before its own
+    text ((责任单位：市教育局，各乡镇)全面消除“大班额”) starts after the closing mark."""
+    out = _split(text, _CLAUSE_RUN, start, end)
+    for i, c in enumerate(out):
+        m = _CLOSE.match(text, c.start, c.end)
+        if m is not None and m.end() < c.end:
+            out[i] = Piece(m.end(), c.end)
+    return out
 
 
 def lines(text: str) -> list[Piece]:
