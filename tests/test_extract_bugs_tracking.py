@@ -632,3 +632,43 @@ def test_bugs_caught_a_clause_after_a_closed_block_starts_after_it():
     assert "全面消除“大班额”" in quotes and not [q for q in quotes if "）" in q or ")" in q], quotes
     # the title belongs to the task whose block follows it
     assert [c.departments for c in cs if c.quote == "全面消除“大班额”"] == [["县教育局"]]
+
+
+# session 5: names of figures that only state a change, and nouns that open with 在
+CHANGES = [
+    # one change after one level: the level's name plus the comparison
+    ("2023年，全县学前三年毛入园率为91.5%，比2020年提高6.2个百分点。",
+     [("学前三年毛入园率", 91.5), ("学前三年毛入园率比2020年提高", 6.2)]),
+    # 分别 on both sides: the k-th change is the k-th level's
+    ("小学、初中生均校舍面积分别达到7.1平方米、9.3平方米，较上年分别增加0.4平方米和0.6平方米。",
+     [("小学生均校舍面积", 7.1), ("初中生均校舍面积", 9.3),
+      ("小学生均校舍面积较上年增加", 0.4), ("初中生均校舍面积较上年增加", 0.6)]),
+]
+
+
+@pytest.mark.parametrize("text,expected", CHANGES)
+def test_bugs_caught_a_change_is_named_after_its_level(text, expected):
+    got = [(p.indicator, p.value) for p in progress(text, SUMMARY_2023)]
+    assert got == expected
+
+
+def test_bugs_caught_a_change_does_not_take_the_levels_id():
+    # in the level's own unit a change would pass for the level
+    ps = progress("2023年，全县专任教师2460人，比上年增加120人。", SUMMARY_2023)
+    assert [(p.indicator_id, p.value) for p in ps] == [("full_time_teachers", 2460), (None, 120)]
+    # in 百分点 it cannot (units differ), and it keeps the level's id for search
+    ps = progress("2023年，全县学前三年毛入园率为91.5%，比上年提高1.2个百分点。", SUMMARY_2023)
+    assert [p.indicator_id for p in ps] == ["preschool_gross_enrollment", "preschool_gross_enrollment"]
+    # a change the catalogue knows as such keeps its own id
+    ps = progress("2023年，全县一般公共预算教育支出4.2亿元，比上年增长6.5%。", SUMMARY_2023)
+    assert ps[-1].indicator_id == "education_expenditure_growth"
+
+
+@pytest.mark.parametrize("text,name", [
+    ("2023年，全县共有在校生31250人。", "在校生"),
+    ("全县在园幼儿8620人。", "在园幼儿"),
+    ("现有在职教职工2460人。", "在职教职工"),
+    ("在全县新建幼儿园3所。", "新建幼儿园"),  # 在 as a preposition still goes
+])
+def test_bugs_caught_nouns_opening_with_zai_keep_it(text, name):
+    assert progress(text, SUMMARY_2023)[0].indicator == name

@@ -777,6 +777,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                     out.append(dict(rec))  # 四个100%: four targets of 100% stated at once
             _align_with_siblings(ctx, out, sent_first, sent)
             _growth_of_target(ctx, out, sent_first, sent)
+            _name_changes(text, out, sent_first, cls, cl_starts)
             # qualitative end states: clauses without figures in a promising context
             n_before = len(out)
             dated = [t for t in times if t.kind == "deadline" and t.explicit and not t.compare
@@ -949,6 +950,43 @@ def _growth_of_target(ctx: DocContext, out: list[dict], first: int, sent: Piece)
         r.pop("year", None)
         r.update(type="commitment", kind="quantitative", deadline=prev.get("deadline"), start_date=None, sent=sent,
                  start=prev["start"], indicator=prev["indicator"] + "增长")
+
+
+# a clause that only says what a figure changed by: 比2010年提高28.6个百分点, 较上年分别增加0.3平方米和…
+_CHANGE_ONLY = re.compile(
+    r"(?:同比|比|较|与)\s*(?:(?:19|20)\d\d\s*年(?:底|末)?|上年|去年|上一年|上年度|上学年)(?:同期)?(?:相比)?\s*"
+    r"(?:分别)?(?:增长|增加|提高|提升|下降|减少|降低|上升|增幅为|降幅为)了?\s*(?:分别)?\s*$")
+
+
+def _name_changes(text: str, out: list[dict], first: int, cls: list[Piece], starts: list[int]) -> None:
+    """…毛入园率为85.2%，比2010年提高28.6个百分点 / …分别达到5.2平方米、6.8平方米，较上年分别提高
+    0.3平方米和0.5平方米: a clause that only states a change names no indicator of its own; it
+    is the change of the figures the clause before it states (the k-th change of the k-th
+    figure when they pair up), named as that indicator plus the comparison."""
+    recs = out[first:]
+    by_clause: dict[int, list[dict]] = {}
+    for r in recs:
+        m = r.get("mention")
+        c = _clause_of(cls, m.num_start, starts) if m is not None else None
+        if c is not None:
+            by_clause.setdefault(c.start, []).append(r)
+    order = sorted(by_clause)
+    for k, cs in enumerate(order[1:], 1):
+        changes = by_clause[cs]
+        ms = [r["mention"] for r in changes]
+        cm = _CHANGE_ONLY.fullmatch(text[cs:ms[0].num_start].strip())
+        if cm is None or any(not _JOINED.fullmatch(text, a.end, b.num_start) for a, b in zip(ms, ms[1:]) if a is not b):  # copies of one record share its mention
+            continue  # only a change, and further changes joined to it by 、/和 (…0.3平方米和0.5平方米)
+        prev = [r for r in by_clause[order[k - 1]] if r.get("indicator")]
+        if not prev:
+            continue
+        phrase = re.sub(r"分别|了|\s|相比|同期", "", cm.group(0))
+        pick = prev if len(prev) == len(changes) else [prev[-1]] * len(changes)
+        for r, p in zip(changes, pick):
+            r["indicator"] = p["indicator"] + phrase
+
+
+_JOINED = re.compile(r"\s*[、和及与]?\s*")
 
 
 _PAST_HERE = re.compile(r"已|累计|共有|同比|比上年|较上年|截至|截止|目前|现有|了")

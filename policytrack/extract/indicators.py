@@ -276,6 +276,10 @@ def _all_spans(s: str) -> list[tuple[int, int, str]]:
     return [(a, b, owner[s[a:b]]) for a, b in found]
 
 
+# what follows a level's name when the figure is its change: 比2010年提高, 较上年增长, 同比下降
+_COMPARED_TAIL = re.compile(r"(?:同比|比|较)[^，,。；;]{0,12}?(?:增长|增加|提高|提升|下降|减少|降低|上升)$")
+
+
 def match_indicator(phrase: str, unit: str | None = None) -> str | None:
     """Canonical id for an indicator phrase in the document's words, or None."""
     if not phrase:
@@ -288,6 +292,16 @@ def match_indicator(phrase: str, unit: str | None = None) -> str | None:
             continue
         ind = get(iid)
         if ind is None:
+            continue
+        if not ind.change and _COMPARED_TAIL.match(s, b) and "百分点" not in (unit or ""):
+            # 覆盖率比2020年提高5%, 专任教师比上年增加120人: the change of a level in the level's
+            # own unit would pass for the level; only a change indicator of its family
+            # (教育支出 -> 教育支出增长) names it.  A change in 百分点 keeps the level's id
+            # (no tracker compares 百分点 with %).
+            alt = _family_member(ind, unit or "", s)
+            if alt is not None and alt.change:
+                return alt.id
+            rejected.append((a, b))
             continue
         if _fits(ind, unit):
             return ind.id
