@@ -18,11 +18,11 @@ pytestmark = pytest.mark.seeds
 
 # floors just below what the extractor reaches (raise them when it improves; the issue's
 # minimum was 0.75 / 0.80, its goal 0.92)
-COMMITMENT_FLOOR = {"seeds": 0.925, "passages": 0.915}
+COMMITMENT_FLOOR = {"seeds": 0.95, "passages": 0.93}
 PROGRESS_FLOOR = {"seeds": 0.955, "passages": 0.955}
 # field accuracy on matched commitments (deadline and departments are what an auditor checks first)
 FIELD_FLOOR = {("seeds", "deadline"): 0.97, ("seeds", "departments"): 0.98,
-               ("passages", "deadline"): 0.965, ("passages", "departments"): 0.965}
+               ("passages", "deadline"): 0.965, ("passages", "departments"): 0.985}
 
 
 @pytest.fixture(scope="module")
