@@ -271,7 +271,9 @@ def test_corpus_boarding_departments_merged(corpus):
     _, snap = corpus
     row = _row(A.rows(snap, MID), "乡镇寄宿制学校全部达到省定办学标准", "定性", "2023-12")
     assert row.source_document == PLAN and row.source_section == "第三部分（二）3."
-    assert row.departments.split("、") == ["县教体局", "县财政局", "各乡镇人民政府"]
+    # the plan's own sentence names 县教体局、各乡镇人民政府 (…负责，…，到2023年底，…); the 实施方案's
+    # block adds 县财政局: the row's source comes first
+    assert row.departments.split("、") == ["县教体局", "各乡镇人民政府", "县财政局"]
 
 
 def test_corpus_every_record_in_exactly_one_row(corpus):
