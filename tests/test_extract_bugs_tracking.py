@@ -672,3 +672,23 @@ def test_bugs_caught_a_change_does_not_take_the_levels_id():
 ])
 def test_bugs_caught_nouns_opening_with_zai_keep_it(text, name):
     assert progress(text, SUMMARY_2023)[0].indicator == name
+
+
+# found by review (session 5)
+def test_bugs_caught_shares_that_do_not_add_up_are_targets():
+    got = [(c.indicator, c.target.value) for c in commitments("到2025年，全县改扩建学校10所，新建小学和初中各2所。") if c.target]
+    assert got == [("改扩建学校", 10), ("新建小学和初中", 2)]
+    got = [(c.indicator, c.target.value) for c in commitments("到2025年，新建4所幼儿园，城东、城西、城南和城北各1所。") if c.target]
+    assert got == [("新建幼儿园", 4)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # two changes of one level: each is the level's, not the previous change's
+    ("2022年，全县专任教师达到1200人，比上年增加120人，比2015年增加300人。",
+     [("专任教师", 1200, "full_time_teachers"), ("专任教师比上年增加", 120, None), ("专任教师比2015年增加", 300, None)]),
+    # 与…相比 is a comparison too: no level id for a change in the level's unit
+    ("专任教师达到1200人，与上年相比增加120人。",
+     [("专任教师", 1200, "full_time_teachers"), ("专任教师与上年增加", 120, None)]),
+])
+def test_bugs_caught_changes_name_their_level(text, expected):
+    assert [(p.indicator, p.value, p.indicator_id) for p in progress(text, SUMMARY_2023)] == expected

@@ -208,11 +208,11 @@ def _nearest_latest(by_year, indicator: str, unit: str, before: int | None, at: 
 @lru_cache(maxsize=1)
 def _flows() -> frozenset[str]:
     """Catalogue count indicators named as additions over a period (新增学位, 新建幼儿园)."""
-    from .context import cues
+    from .commitments import cue_tuple
     from .indicators import catalogue
 
-    lead = tuple(cues().get("flow_leads") or ())
-    return frozenset(i.id for i in catalogue() if i.kind == "count" and lead and i.name.startswith(lead))
+    lead = cue_tuple("flow_leads")
+    return frozenset(i.id for i in catalogue() if i.kind == "count" and i.name.startswith(lead))
 
 
 def _link_baselines(records: list[Commitment | Progress]) -> None:

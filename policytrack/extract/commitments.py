@@ -18,7 +18,7 @@ _LEAD_JUNK = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,2}[)）、.．]|[①-⑳])?\s*"
     r"(?:其中|同时|并|另外|此外|全年|全区|全县|全市|全省|全国|我区|我县|我市|我省|力争|争取|确保|计划|预计|将|拟|要|使|让|实现|到|至|在(?![校园职岗读编籍])|由|从|累计|共|有|已|已经|目前|现有|切实|进一步|认真)*"
 )
-_TRAIL_JUNK = re.compile(r"(?:\d+(?:\.\d+)?\s*[%％]|(?<!占)比|仍|仅|尚|较|与|分别|均|达到|达|为|是|超过|不低于|不少于|不超过|不高于|控制在|保持在|稳定在|提高到|提高至|提升到|提升至|增加到|增至|降到|降至|约|近|低于|高于|至少|共计|共|有|累计|总计|合计|占(?!比)|实现|完成|新增|增长|下降|提高|提升|力争|的|\s)+$")
+_TRAIL_JUNK = re.compile(r"(?:\d+(?:\.\d+)?\s*[%％]|(?<!占)比|仍|仅|尚|较|与|分别|均|各|达到|达|为|是|超过|不低于|不少于|不超过|不高于|控制在|保持在|稳定在|提高到|提高至|提升到|提升至|增加到|增至|降到|降至|约|近|低于|高于|至少|共计|共|有|累计|总计|合计|占(?!比)|实现|完成|新增|增长|下降|提高|提升|力争|的|\s)+$")
 _OPEN = "“《(（"
 
 
@@ -69,10 +69,7 @@ def target_score(ctx: DocContext, sent_text: str, prefix: str, mention: NumberMe
             elif ref and y > ref:
                 score += 2
 
-    if _has_any("cue_false_friends", prefix):
-        for w in c.get("cue_false_friends", []):
-            if w in prefix:
-                prefix = prefix.replace(w, "")  # 营养改善计划惠及3820人: 计划 names a programme here
+    prefix = without_cues("cue_false_friends", prefix)  # 营养改善计划惠及3820人: 计划 names a programme here
     strong = _has_any("strong_target_cues", prefix)
     if strong:
         score += 2
@@ -137,6 +134,16 @@ def _any_of(key: str) -> re.Pattern[str] | None:
     """One compiled search for "any word of the cue list `key` occurs" (a clause is
     tested against several lists; one regex scan beats a Python loop over each word)."""
     return re.compile(cue_alternation(key)) if cues().get(key) else None
+
+
+def without_cues(key: str, s: str, repl: str = "") -> str:
+    """s with every word of the cue list `key` replaced, word by word in the list's order."""
+    if not _has_any(key, s):
+        return s
+    for w in cue_tuple(key):
+        if w in s:
+            s = s.replace(w, repl)
+    return s
 
 
 def _has_any(key: str, s: str) -> bool:

@@ -12,10 +12,12 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from .commitments import clean_indicator, cue_alternation, cue_tuple, is_standing_or_end_state, looks_process, target_score
+from .commitments import (clean_indicator, cue_alternation, cue_tuple, is_standing_or_end_state, looks_process, target_score,
+                          without_cues)
 from .context import DocContext, cues
 from .deadlines import TimeExpr, find_times
 from .numbers import NumberMention, _lex as _num_lex, cn_to_number, parse_numbers
+from .indicators import COMPARISON
 from .progress import progress_year
 from .columns import Cell, cell_at, header_bias, header_unit, plain_number, table_cells
 from .sentences import Piece, clauses, lines, sentences
@@ -193,15 +195,16 @@ _EACH_OF = re.compile(r"([^，,；;。：:]{1,40}?)各$")
 
 def _without_breakdowns(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
     """新建4所幼儿园，甲、乙、丙和丁各1所: the places listed before 各 share out a total an
-    earlier clause of the sentence states in the same unit; the share is part of that total,
-    not a target of its own (a tracker would count the 4 schools twice)."""
+    earlier clause of the sentence states in the same unit, exactly; the share is part of that
+    total, not a target of its own (a tracker would count the 4 schools twice).  Shares that
+    do not add up to it (改扩建学校10所，新建小学和初中各2所) are targets of their own."""
     keep = []
     for m in mentions:
         each = _EACH_OF.search(text, max(0, m.num_start - 41), m.num_start) if m.unit else None
         if each is not None:
             places = len([x for x in _SPLIT_LIST.split(each.group(1)) if x.strip()])
             if any(k.unit == m.unit and k.end <= each.start() and _CLAUSE_END.search(text, k.end, each.start() + 1)
-                   and places * m.value <= k.value for k in mentions):
+                   and abs(places * m.value - k.value) < 1e-9 for k in mentions):
                 continue
         keep.append(m)
     return keep
@@ -868,10 +871,7 @@ _RULE_MODAL = re.compile(r"^[^，,；;：:]{0,24}?(?:应当|应|必须|不得|�
 
 def _rule_probe(clause: str) -> str:
     """The clause without the words that contain a modal character (供应, 相应, 应用…)."""
-    for w in cue_tuple("cue_false_friends"):
-        if w in clause:
-            clause = clause.replace(w, "··")
-    return clause
+    return without_cues("cue_false_friends", clause, "··")
 
 
 @lru_cache(maxsize=1)
@@ -953,16 +953,16 @@ def _growth_of_target(ctx: DocContext, out: list[dict], first: int, sent: Piece)
 
 
 # a clause that only says what a figure changed by: 比2010年提高28.6个百分点, 较上年分别增加0.3平方米和…
-_CHANGE_ONLY = re.compile(
-    r"(?:同比|比|较|与)\s*(?:(?:19|20)\d\d\s*年(?:底|末)?|上年|去年|上一年|上年度|上学年)(?:同期)?(?:相比)?\s*"
-    r"(?:分别)?(?:增长|增加|提高|提升|下降|减少|降低|上升|增幅为|降幅为)了?\s*(?:分别)?\s*$")
+_CHANGE_ONLY = re.compile(COMPARISON + r"了?\s*(?:分别)?\s*$")
+_CHANGE_NOISE = re.compile(r"分别|了|\s|相比|同期")
 
 
 def _name_changes(text: str, out: list[dict], first: int, cls: list[Piece], starts: list[int]) -> None:
     """…毛入园率为85.2%，比2010年提高28.6个百分点 / …分别达到5.2平方米、6.8平方米，较上年分别提高
     0.3平方米和0.5平方米: a clause that only states a change names no indicator of its own; it
-    is the change of the figures the clause before it states (the k-th change of the k-th
-    figure when they pair up), named as that indicator plus the comparison."""
+    is the change of the figures the nearest clause before it states that is no change itself
+    (…1200人，比上年增加120人，比2015年增加300人: both of the 1200), the k-th change of the k-th
+    figure when they pair up, named as that indicator plus the comparison."""
     recs = out[first:]
     by_clause: dict[int, list[dict]] = {}
     for r in recs:
@@ -971,16 +971,20 @@ def _name_changes(text: str, out: list[dict], first: int, cls: list[Piece], star
         if c is not None:
             by_clause.setdefault(c.start, []).append(r)
     order = sorted(by_clause)
-    for k, cs in enumerate(order[1:], 1):
+    if len(order) < 2:
+        return
+    level = order[0]  # the latest clause that states levels, not changes
+    for cs in order[1:]:
         changes = by_clause[cs]
         ms = [r["mention"] for r in changes]
         cm = _CHANGE_ONLY.fullmatch(text[cs:ms[0].num_start].strip())
         if cm is None or any(not _JOINED.fullmatch(text, a.end, b.num_start) for a, b in zip(ms, ms[1:]) if a is not b):  # copies of one record share its mention
+            level = cs
             continue  # only a change, and further changes joined to it by 、/和 (…0.3平方米和0.5平方米)
-        prev = [r for r in by_clause[order[k - 1]] if r.get("indicator")]
+        prev = [r for r in by_clause[level] if r.get("indicator")]
         if not prev:
             continue
-        phrase = re.sub(r"分别|了|\s|相比|同期", "", cm.group(0))
+        phrase = _CHANGE_NOISE.sub("", cm.group(0))
         pick = prev if len(prev) == len(changes) else [prev[-1]] * len(changes)
         for r, p in zip(changes, pick):
             r["indicator"] = p["indicator"] + phrase

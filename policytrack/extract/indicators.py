@@ -276,8 +276,11 @@ def _all_spans(s: str) -> list[tuple[int, int, str]]:
     return [(a, b, owner[s[a:b]]) for a, b in found]
 
 
-# what follows a level's name when the figure is its change: 比2010年提高, 较上年增长, 同比下降
-_COMPARED_TAIL = re.compile(r"(?:同比|比|较)[^，,。；;]{0,12}?(?:增长|增加|提高|提升|下降|减少|降低|上升)$")
+# a change against an earlier time: 比2010年提高, 较上年分别增加, 与上年相比下降, 同比增长 (figures
+# names a change-only clause with it; a name ending in it is the change of a level, not the level)
+COMPARISON = (r"(?:同比|(?:比|较|与)\s*(?:(?:19|20)\d\d\s*年(?:底|末)?|上年|去年|上一年|上年度|上学年))"
+              r"(?:同期)?(?:相比)?\s*(?:分别)?(?:增长|增加|提高|提升|下降|减少|降低|上升)")
+_COMPARED_TAIL = re.compile(COMPARISON + "$")
 
 
 def match_indicator(phrase: str, unit: str | None = None) -> str | None:

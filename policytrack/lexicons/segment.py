@@ -117,18 +117,15 @@ def _walk_plain(block: str, stop: list[int], out: list[str]) -> None:
         out.append(buf)
 
 
-def _walk_hmm(block: str, stop: list[int], out: list[str]) -> None:
+def _walk_hmm(block: str, stop: list[int], out: list[str], freq: dict[str, int], hmm_cut) -> None:
     """jieba's __cut_DAG walk: a run of single characters that is no dictionary word goes
-    to jieba's HMM (finalseg), which may join unknown words."""
-    from jieba import finalseg
-
-    freq = tokenizer().FREQ
+    to jieba's HMM (`hmm_cut`, jieba.finalseg.cut), which may join unknown words."""
 
     def flush(buf: str) -> None:
         if len(buf) == 1:
             out.append(buf)
         elif not freq.get(buf):
-            out.extend(finalseg.cut(buf))
+            out.extend(hmm_cut(buf))
         else:
             out.extend(buf)
 
@@ -149,13 +146,20 @@ def _walk_hmm(block: str, stop: list[int], out: list[str]) -> None:
 
 def _cut(text: str, hmm: bool) -> list[str]:
     probs, unknown = _log_probs()
-    walk = _walk_hmm if hmm else _walk_plain
+    if hmm:
+        from jieba import finalseg
+
+        freq = tokenizer().FREQ
     out: list[str] = []
     for blk in _HAN.split(text):
         if not blk:
             continue
         if _HAN.match(blk):
-            walk(blk, _best_path(blk, probs, unknown), out)
+            stop = _best_path(blk, probs, unknown)
+            if hmm:
+                _walk_hmm(blk, stop, out, freq, finalseg.cut)
+            else:
+                _walk_plain(blk, stop, out)
         else:
             for x in _SKIP.split(blk):
                 if _SKIP.match(x):
