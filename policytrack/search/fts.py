@@ -33,7 +33,7 @@ from typing import Any, Iterable
 
 from .backend import SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, parse_query
-from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
+from .results import CONCEPT_SCORE, LITERAL_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, normalise, StatusProvider, apply_status, boost, build_result, doc_filter, facets
 from .results import collapse_restatements, collapse_unranked, rank_prior, demote_covered, hit_passes, rank, sentence_span, top
 from .storeview import DocInfo, StoreView, _q
 
@@ -417,6 +417,9 @@ class FtsBackend:
                         concepts[k].append(why)
                     else:
                         concepts[k] = [why]
+            if got and g.concept_ids and len(g.alternatives) > 1:
+                for k in self._fts_rowids("records_fts", group_match(Group(g.label, g.alternatives[:1]))):
+                    level[k] = level.get(k, 0.0) + LITERAL_SCORE
             for k, v in level.items():
                 bonus[k] = bonus.get(k, 0.0) + v
             lexical = got if lexical is None else {k: lexical[k] + s for k, s in got.items() if k in lexical}

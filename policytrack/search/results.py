@@ -36,6 +36,10 @@ RELATED_SCORE = 0.45
 # A lexical match through a related indicator's words only (班额 for 大班额) keeps this
 # share of its BM25 score: in the list, but below text that says the word itself.
 RELATED_FACTOR = 0.5
+# A record that says the query word itself, not one of its concept's synonyms, gains this
+# much more: 公办园在园幼儿占比 first for 公办园在园幼儿占比, before the looser 公办园占比率
+# (a synonym in the catalogue, but a short sentence scores high on BM25 alone).
+LITERAL_SCORE = 0.2
 RECORD_ONLY_FILTERS = ("department", "indicator", "status")
 
 
