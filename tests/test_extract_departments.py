@@ -87,8 +87,32 @@ BLOCKS_DEVELOPED_ON = [
     ),
 ]
 
+# bodies before role words, as 国务院/省政府 意见 write their blocks (shape of real phrasings; session 5)
+BLOCKS_EVALUATED_ON = [
+    (
+        "新增学位8万个。（省教育厅、省发展改革委按职责分工负责）",
+        ["省教育厅", "省发展改革委"],
+        {"responsible": ["省教育厅", "省发展改革委"]},
+    ),
+    (
+        "健全教师工资长效联动机制。（教育部牵头，国家发展改革委、财政部、人力资源社会保障部等按职责分工负责）",
+        ["教育部", "国家发展改革委", "财政部", "人力资源社会保障部"],
+        {"lead": ["教育部"], "responsible": ["国家发展改革委", "财政部", "人力资源社会保障部"]},
+    ),
+    (
+        "2024年底前完成改造。(市教育局负责)",
+        ["市教育局"],
+        {"responsible": ["市教育局"]},
+    ),
+    (
+        "建立督导问责机制。（市政府教育督导室牵头，各区县人民政府配合）",
+        ["市政府教育督导室", "各区县人民政府"],
+        {"lead": ["市政府教育督导室"], "support": ["各区县人民政府"]},
+    ),
+]
 
-@pytest.mark.parametrize("text,departments,roles", BLOCKS_DEVELOPED_ON)
+
+@pytest.mark.parametrize("text,departments,roles", BLOCKS_DEVELOPED_ON + BLOCKS_EVALUATED_ON)
 def test_blocks_developed_on(text, departments, roles):
     blocks = responsibility_blocks(text)
     assert len(blocks) == 1
@@ -133,6 +157,8 @@ def test_table_column_blocks(text, rows):
         "(一)加强党的领导",
         "其他各有关单位要全力予以协助配合(详见附件)",
         "(以上数据牵头)",  # (…牵头) where … is no body
+        "（家长负责）",  # no organ
+        "（具体办法由各地结合实际负责）",  # a phrase before 负责, not a list of bodies
         "责任单位",  # a table header with nothing after it
     ],
 )

@@ -86,7 +86,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "collective": re.compile(f"(?=({_alt(general)}))"),
         "any_collective": re.compile(f"(?=({_alt(lx['collectives'])}))"),
         "tag_paren": re.compile(rf"[（(]\s*((?:{tags})\s*[:：][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]"),
-        "lead_paren": re.compile(rf"[（(]([^（）()\n]{{2,40}}?)牵头[)）]"),
+        # （A牵头，B、C等按职责分工负责）: bodies before role words (paren_roles); parsed by _parse_roles
+        "role_paren": re.compile(rf"[（(]([^（）()\n]{{2,120}}?(?:{_alt(lx.get('paren_roles') or {'牵头': 'lead'})}))[)）]"),
         # a tag opening a line of its own (not inside parentheses): no lookbehind in the regex,
         # which would keep the engine from skipping ahead; _tag_lines applies it by hand
         "tag_line_body": re.compile(rf"({tags})\s*[:：]"),
@@ -235,6 +236,30 @@ def split_departments(s: str) -> list[str]:
 # ---------------------------------------------------------------- blocks
 
 
+_ROLE_PART_SEP = re.compile(r"[，,；;]")
+
+
+def _parse_roles(body: str) -> tuple[list[str], dict[str, list[str]]] | None:
+    """'省教育厅牵头，省财政厅、省人社厅等按职责分工负责' → ([省教育厅, 省财政厅, 省人社厅],
+    {lead: [省教育厅], responsible: [省财政厅, 省人社厅]}); None unless every part is bodies
+    followed by a role word (…负责 after a phrase is a sentence, not a block)."""
+    roles_of = _lex().get("paren_roles") or {"牵头": "lead"}
+    words = sorted(roles_of, key=len, reverse=True)
+    deps: list[str] = []
+    roles: dict[str, list[str]] = {}
+    for part in _ROLE_PART_SEP.split(body):
+        part = part.strip()
+        word = next((w for w in words if part.endswith(w)), None)
+        if word is None:
+            return None
+        names = split_departments(part[: -len(word)].rstrip().removesuffix("等"))
+        if not names or not all(_looks_whole(n) for n in names):
+            return None
+        roles.setdefault(roles_of[word], []).extend(names)
+        deps.extend(names)
+    return deps, roles
+
+
 def _parse_tagged(body: str) -> tuple[list[str], dict[str, list[str]]]:
     """'牵头单位：A；责任单位：B、C' → ([A, B, C], {lead: [A], responsible: [B, C]})."""
     p = _patterns()
@@ -283,14 +308,13 @@ def responsibility_blocks(text: str) -> list[RespBlock]:
     for m in p["tag_paren"].finditer(text):
         deps, roles = _parse_tagged(m.group(1))
         add(m.start(), m.end(), deps, roles)
-    for m in p["lead_paren"].finditer(text):
+    for m in p["role_paren"].finditer(text):
         if any(covered[m.start() : m.end()]):
             continue
-        inner = m.group(1)
-        if not _looks_whole(split_departments(inner)[-1] if split_departments(inner) else ""):
-            continue  # (…牵头) where … is not a body: a phrase, not a block
-        deps = split_departments(inner)
-        add(m.start(), m.end(), deps, {"lead": list(deps)})
+        parsed = _parse_roles(m.group(1))
+        if parsed is None:
+            continue  # (…负责) where … is not a list of bodies: a phrase, not a block
+        add(m.start(), m.end(), *parsed)
 
     # tag lines without parentheses; adjacent lines (牵头… / 协作…) form one block
     line_blocks: list[RespBlock] = []
