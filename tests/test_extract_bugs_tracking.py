@@ -692,3 +692,13 @@ def test_bugs_caught_shares_that_do_not_add_up_are_targets():
 ])
 def test_bugs_caught_changes_name_their_level(text, expected):
     assert [(p.indicator, p.value, p.indicator_id) for p in progress(text, SUMMARY_2023)] == expected
+
+
+# a 通知 to the districts (session 5 probes): 各区县 acts, 于…前 is no part of the task's name
+def test_bugs_caught_districts_act_and_yu_goes():
+    meta = {"date": "2024-04-02", "doc_type": "notice", "title": "某市教育局关于开展义务教育办学条件专项督导的通知"}
+    cs = commitments("各区县须于2024年5月31日前完成自查，并于6月10日前将自查报告报送市教育局督导科。", meta)
+    assert [(c.indicator, c.deadline, c.departments) for c in cs] == [
+        ("各区县须完成自查", "2024-05-31", ["各区县"]),
+        ("自查报告报送市教育局督导科", "2024-06-10", ["各区县"]),
+    ]
