@@ -95,6 +95,23 @@ def test_transposed_pipe_table():
         ("粮食综合生产能力", 6, "亿吨", ">=", "约束性"), ("农业科技进步贡献率", 61.5, "%", "=", "预期性")]
 
 
+@pytest.mark.parametrize("header", [
+    "指标名称\t2023年目标值\t2023年完成值\t完成情况",
+    "指标 | 2023年目标 | 2023年实际完成值 | 备注",
+])
+def test_review_table_target_and_achieved_columns(header):
+    """A self-assessment's table: the promised value, then what was achieved (the reverse of a
+    plan's 基数 … 目标 order); its header is no end state of its own."""
+    sep = "\t" if "\t" in header else " | "
+    text = "\n".join([header, sep.join(["学前三年毛入园率（%）", "92", "93.5", "已完成"]),
+                      sep.join(["新增公办学位（个）", "1200", "1350", "已完成"])]) + "\n"
+    recs = extract_text(text, {"date": "2024-01-15", "doc_type": "report", "title": "某县2023年教育重点工作目标完成情况自评报告"}, doc="t")
+    assert [(r.type, r.indicator, r.target.value if r.type == "commitment" else r.value,
+             r.deadline if r.type == "commitment" else r.year) for r in recs] == [
+        ("commitment", "学前三年毛入园率", 92, "2023"), ("progress", "学前三年毛入园率", 93.5, 2023),
+        ("commitment", "新增公办学位", 1200, "2023"), ("progress", "新增公办学位", 1350, 2023)]
+
+
 # bugs caught
 def test_review_section_of_a_plan_is_progress():
     text = "一、“十三五”教育发展回顾\n（一）取得的主要成绩\n1.保障能力明显优化。2019年招聘特岗教师90名。\n"

@@ -17,7 +17,7 @@ import re
 from .context import DocContext
 from .sentences import lines
 
-_YEAR_HEAD = re.compile(r"^\s*((?:19|20)\d\d)\s*年?\s*(?:年底|年末)?\s*(?:目标值?|基数|基期值?|现状值?|实际值?|预期值?|完成值?|值)?\s*$")
+_YEAR_HEAD = re.compile(r"^\s*((?:19|20)\d\d)\s*年?\s*(?:年底|年末)?\s*(?:目标值?|目标数|基数|基期值?|现状值?|实际完成值?|实际值?|实际数|预期值?|完成值?|完成数|值)?\s*$")
 _LEVEL = re.compile(r"^\s*(约束性|预期性)\s*$")
 _ATTR = re.compile(r"^\s*(?:指标)?属\s*性\s*$")
 _VALUE = re.compile(r"^\s*(?P<op>[>≥＞<≤＜]=?|不低于|不少于|不超过|约)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|‰|[^\d\s]{0,6})?\s*(?P<after>以上|以下|以内|左右)?\s*$")
@@ -70,10 +70,32 @@ def _label(cell: str) -> tuple[str, str]:
     return _squeeze(s), unit
 
 
-def _records(ctx: DocContext, qs: int, qe: int, label_cell: str, cells: list[str], years: list[int], level: str | None) -> list[dict]:
+_TARGET_HEAD = re.compile(r"目标|预期|规划值")
+_ACTUAL_HEAD = re.compile(r"完成|实际|实现值|达成")
+
+
+def _report_columns(heads: list[str]) -> tuple[int, list[int]] | None:
+    """A review's table puts what was achieved after what was promised (2023年目标值 | 2023年
+    完成值): (the target column, the achieved columns) when the last year column is an
+    achieved value and an earlier one a target; None for a plan's table (基数 … 目标)."""
+    if len(heads) < 2 or not _ACTUAL_HEAD.search(heads[-1]):
+        return None
+    targets = [q for q, h in enumerate(heads) if _TARGET_HEAD.search(h) and not _ACTUAL_HEAD.search(h)]
+    if not targets:
+        return None
+    return targets[-1], [q for q, h in enumerate(heads) if _ACTUAL_HEAD.search(h)]
+
+
+def _records(ctx: DocContext, qs: int, qe: int, label_cell: str, cells: list[str], years: list[int], level: str | None,
+             heads: list[str] | None = None) -> list[dict]:
     indicator, lunit = _label(label_cell)
     vals = [_value(c) for c in cells]
-    if not indicator or not vals or vals[-1] is None:
+    if not indicator or not vals:
+        return []
+    report = _report_columns(heads) if heads and len(heads) == len(vals) else None
+    if report is not None:
+        return _review_records(qs, qe, indicator, lunit, vals, years, level, *report)
+    if vals[-1] is None:
         return []
     out: list[dict] = []
     tv, tunit, top = vals[-1]
@@ -90,6 +112,22 @@ def _records(ctx: DocContext, qs: int, qe: int, label_cell: str, cells: list[str
     out.append({"type": "commitment", "kind": "quantitative", "start": qs, "end": qe, "indicator": indicator,
                 "value": tv, "unit": unit, "op": top, "deadline": str(years[-1]) if years else None,
                 "baseline": baseline, "level": level, "start_date": None, "departments": [], "confidence": 0.9})
+    return out
+
+
+def _review_records(qs: int, qe: int, indicator: str, lunit: str, vals: list, years: list[int], level: str | None,
+                    t: int, actual: list[int]) -> list[dict]:
+    """A review table's row: the target of its year, and what was achieved, as progress of that year."""
+    out: list[dict] = []
+    if vals[t] is not None:
+        tv, tunit, top = vals[t]
+        out.append({"type": "commitment", "kind": "quantitative", "start": qs, "end": qe, "indicator": indicator,
+                    "value": tv, "unit": tunit or lunit, "op": top, "deadline": str(years[t]), "baseline": None,
+                    "level": level, "start_date": None, "departments": [], "confidence": 0.9})
+    for q in actual:
+        if vals[q] is not None:
+            out.append({"type": "progress", "start": qs, "end": qe, "indicator": indicator, "value": vals[q][0],
+                        "unit": vals[q][1] or lunit, "year": years[q], "confidence": 0.9})
     return out
 
 
@@ -156,7 +194,8 @@ def _row_tables(ctx: DocContext, ls: list) -> tuple[list[dict], list[tuple[int, 
     out: list[dict] = []
     covered: list[tuple[int, int]] = []
     rows = [(p, _cells_of(text[p.start:p.end])) for p in ls]
-    header: tuple[list[int], list[int], int | None] | None = None  # year columns, their years, level column
+    header: tuple[list[int], list[int], int | None, list[str]] | None = None  # year columns, years, level column, their heads
+    header_at: tuple[int, int] | None = None  # the header row, covered with the table's first row
     for idx, (p, cells) in enumerate(rows):
         if not cells:
             if not text[p.start:p.end].strip():
@@ -166,7 +205,8 @@ def _row_tables(ctx: DocContext, ls: list) -> tuple[list[dict], list[tuple[int, 
         ycols = [(q, int(_YEAR_HEAD.match(c).group(1))) for q, c in enumerate(sq) if _YEAR_HEAD.match(c)]
         if ycols and len(cells) >= 2:
             lvl = next((q for q, c in enumerate(sq) if _ATTR.match(c)), None)
-            header = ([q for q, _ in ycols], [y for _, y in ycols], lvl)
+            header = ([q for q, _ in ycols], [y for _, y in ycols], lvl, [sq[q] for q, _ in ycols])
+            header_at = (p.start, p.end)
             continue
         # transposed: this row is a year header of one cell, previous row labels, next row values
         whole = _squeeze(text[p.start:p.end]).strip("|")
@@ -191,14 +231,17 @@ def _row_tables(ctx: DocContext, ls: list) -> tuple[list[dict], list[tuple[int, 
                 covered.append((labels_p.start, (rows[idx + 2][0].end if level_cells else vals_p.end)))
             continue
         if header and cells:
-            cols, years, lvl = header
+            cols, years, lvl, heads = header
             if max(cols) < len(cells) and _CJK.search(cells[0]):
                 vals = [cells[q] for q in cols]
                 if all(_value(v) is not None for v in vals):
                     lab = next((c for c in cells[: min(cols)] if _CJK.search(c) and len(c) > 2), cells[0])
                     s = text.find(lab, p.start, p.end)
                     level = cells[lvl] if lvl is not None and lvl < len(cells) and _LEVEL.match(cells[lvl]) else None
-                    out.extend(_records(ctx, s, s + len(lab), lab, vals, years, level))
+                    out.extend(_records(ctx, s, s + len(lab), lab, vals, years, level, heads))
+                    if header_at is not None:
+                        covered.append(header_at)  # its 完成值/目标 words are no end state of their own
+                        header_at = None
                     covered.append((p.start, p.end))
     return out, covered
 
