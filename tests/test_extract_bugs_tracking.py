@@ -702,3 +702,15 @@ def test_bugs_caught_districts_act_and_yu_goes():
         ("各区县须完成自查", "2024-05-31", ["各区县"]),
         ("自查报告报送市教育局督导科", "2024-06-10", ["各区县"]),
     ]
+
+
+@pytest.mark.parametrize("text,name", [
+    # counted schools are a kind, not one school whose places these are
+    ("上半年新建成投用幼儿园2所，新增学位540个。", "新增学位"),
+    ("新建城东、城西2所公办幼儿园，新增公办学位360个。", "新增公办学位"),
+    ("完成城关第一小学、县第二中学等5所学校改扩建，新增学位1200个。", "新增学位"),
+    # one named school: its places
+    ("新建城东实验幼儿园，新增学位360个。", "城东实验幼儿园新增学位"),
+])
+def test_bugs_caught_places_of_counted_schools(text, name):
+    assert progress(text, SUMMARY_2023)[-1].indicator == name

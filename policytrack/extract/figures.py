@@ -393,6 +393,8 @@ def _named(text: str, clause: Piece, m: NumberMention, before: str) -> str:
 
 
 _FROM_YEAR = re.compile(r"(?:19|20)\d\d\s*年")
+_COUNTED_AFTER = re.compile(r"\s*等?\s*[\d一二两三四五六七八九十]+\s*[所个座栋处家]")
+_COUNTED_BEFORE = re.compile(r"[\d一二两三四五六七八九十]\s*[所个座栋处家]$")
 _GENERIC_FACILITY = re.compile(r"(?:[一二三四五六七八九十\d]|公办|民办|普惠|乡镇|农村|城区|城镇|中小|各类|一批|标准化|寄宿制)")
 _FRAME_ONLY = re.compile(r"(?:对|在|为|向|给)?(?:全市|全县|全区|全省|全国|全镇|全乡)?")
 
@@ -418,6 +420,8 @@ def _facility_named(text: str, a: int, b: int, name: str) -> str:
         pass
     if found is None:
         return name
+    if _COUNTED_AFTER.match(text, found.end()) or _COUNTED_BEFORE.search(text, max(a, found.start() - 4), found.start() + 1):
+        return name  # 新建成投用幼儿园2所 / 新建城南、河西2所公办幼儿园，新增学位540个: schools counted, not one
     head = clean_indicator(found.group(0))
     lead = _verb_only().match(head)
     head = head[lead.end():] if lead else head
