@@ -714,3 +714,10 @@ def test_bugs_caught_districts_act_and_yu_goes():
 ])
 def test_bugs_caught_places_of_counted_schools(text, name):
     assert progress(text, SUMMARY_2023)[-1].indicator == name
+
+
+def test_bugs_caught_a_later_clauses_date_does_not_make_a_report_promise():
+    # 完成主体施工 is reported; only 预计9月投入使用 (its own clause, its own date) is promised
+    cs = commitments("城北小学扩建工程完成主体施工，预计9月投入使用。",
+                     {"date": "2024-07-05", "doc_type": "report", "title": "某区2024年上半年教育工作总结"})
+    assert [(c.quote, c.deadline) for c in cs] == [("预计9月投入使用", "2024-09")]

@@ -66,6 +66,10 @@ def test_plan_end_year(title, end):
     ("今年起，将2年新改扩建", [("start", "2022"), ("deadline", "2023")]),
     ("争取2023年暑期开工", [("deadline", "2023-08")]),  # a holiday as a deadline means by its end
     ("2024年寒假完成改造", [("deadline", "2024-02")]),
+    # session 5: a term with no year is the document year's (a report's 下半年 plans)
+    ("确保城北小学秋季开学前投入使用", [("deadline", "2022-09")]),
+    ("春季学期开学前完成维修", [("deadline", "2022-03")]),
+    ("今年秋季学期开学前完成", [("deadline", "2022"), ("deadline", "2022-09")]),
 ])
 def test_bugs_caught(text, expected):
     assert times(text) == expected

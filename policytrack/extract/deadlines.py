@@ -42,6 +42,7 @@ _RANGE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]+\s*((?:19|20)\d\d
 _REL = re.compile(
     r"(?P<yb>今年|本年度|本年|年内|当年|年底前|年底|年末|明年|下一年|次年)"
     r"|(?P<n>[1-9一二三四五两])\s*年内"
+    r"|(?<!\d)(?P<season>秋季|春季)(?:学期)?开学(?:前|之前|以前)"
     r"|(?<![\d年])(?P<mo>1[0-2]|[1-9])\s*月(?:(?P<day>[1-3]?\d)\s*日)?(?P<mend>底|末)?(?P<mpre>前|之前|以前)?(?P<act>\s*(?:建成|完成|启动|开工|投用|投入|竣工|到位|交付))?"
 )
 _SPAN_YEARS = re.compile(r"(?:将|用|利用|力争|计划)\s*(?P<n>[1-9一二两三四五])\s*年(?!内|底|末|级|制|\d)")
@@ -64,11 +65,11 @@ def find_times(text: str, start: int, end: int, doc_year: int | None = None, pla
     """Time expressions in text[start:end], each resolved to an ISO-ish value."""
     out: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
-    # every pattern needs 年 (ranges, dates, 今年/年内), 月 (8月底前), 五 (十四五) or 规划期:
+    # every pattern needs 年 (ranges, dates, 今年/年内), 月 (8月底前), 五 (十四五), 开学 or 规划期:
     # a sentence without them (most clauses of a task list) is not scanned five times
     has_year = text.find("年", start, end) >= 0
     if not has_year and text.find("月", start, end) < 0 and text.find("五", start, end) < 0 \
-            and (not plan_end or text.find("规划期", start, end) < 0):
+            and text.find("开学", start, end) < 0 and (not plan_end or text.find("规划期", start, end) < 0):
         return out
     for m in (_RANGE.finditer(text, start, end) if has_year else ()):
         out.append(TimeExpr(m.start(), m.end(), "deadline", m.group(2), compare=_inside_title(text, start, m.start())))
@@ -129,6 +130,9 @@ def find_times(text: str, start: int, end: int, doc_year: int | None = None, pla
                     out.append(TimeExpr(m.start(), m.end(), "year", str(doc_year), False))
                 else:
                     out.append(TimeExpr(m.start(), m.end(), "deadline", str(doc_year), False))
+            elif m.group("season"):
+                # 秋季开学前 with no year: the coming term of the document's year
+                out.append(TimeExpr(m.start(), m.end(), "deadline", f"{doc_year}-{_season_month(m.group('season')):02d}", False))
             elif m.group("n"):
                 n = m.group("n")
                 k = int(n) if n.isdigit() else "一二三四五".find(n) + 1 or 2

@@ -803,7 +803,7 @@ def extract_figures(ctx: DocContext, skip: list[tuple[int, int]] | None = None, 
                         continue
                 fake = NumberMention(c.start, c.end, c.start, c.start, 0, "", "=", ct)
                 # the clause's own words count too: 确保…投入使用 promises, 已于8月底全部完成 reports
-                score = target_score(ctx, st, text[max(sent.start, c.end - _LOOKBACK):c.end], fake, times)
+                score = target_score(ctx, st, text[max(sent.start, c.end - _LOOKBACK):c.end], fake, [t for t in times if t.start < c.end])
                 own_pledge_only = False
                 if c.start > sent.start and _own_pledge(ct):
                     # 2020年以来，…，全力做到…全覆盖: the past the opener describes is not the pledge's time
