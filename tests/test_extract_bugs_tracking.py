@@ -721,3 +721,16 @@ def test_bugs_caught_a_later_clauses_date_does_not_make_a_report_promise():
     cs = commitments("城北小学扩建工程完成主体施工，预计9月投入使用。",
                      {"date": "2024-07-05", "doc_type": "report", "title": "某区2024年上半年教育工作总结"})
     assert [(c.quote, c.deadline) for c in cs] == [("预计9月投入使用", "2024-09")]
+
+
+def test_bugs_caught_an_inspectorates_feedback_reports():
+    """督导反馈意见 ends in 意见 but reviews a year: its problems section reports figures; its
+    整改要求 still promise (own dates)."""
+    from policytrack.ingest.meta import detect_meta
+
+    text = ("关于某县2023年度县级人民政府履行教育职责情况的督导反馈意见\n2024年3月20日\n二、存在问题\n"
+            "普惠性幼儿园覆盖率为81.2%。全县仍有56人以上大班额12个。\n三、整改要求\n（一）2024年底前，普惠性幼儿园覆盖率达到85%以上。\n")
+    recs = extract_text(text, detect_meta(text), doc="t")
+    assert [(r.type, r.indicator, r.target.value if r.type == "commitment" else r.value) for r in recs] == [
+        ("progress", "普惠性幼儿园覆盖率", 81.2), ("progress", "仍有56人以上大班额", 12),
+        ("commitment", "普惠性幼儿园覆盖率", 85)]

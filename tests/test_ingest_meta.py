@@ -67,6 +67,10 @@ def test_title_and_notice(text, title, notice):
         ("某县教育局2021年工作总结", "report"),
         ("某省人民政府教育督导委员会督导报告", "report"),
         ("某县人民政府关于表彰先进集体的决定", "other"),
+        # an inspectorate's feedback is a review, though its title ends in 意见 (session 5)
+        ("关于某县2023年度县级人民政府履行教育职责情况的督导反馈意见", "report"),
+        ("关于2024年春季学校安全工作检查情况的通报", "report"),
+        ("关于进一步加强中小学生作业管理的指导意见", "plan"),
     ],
 )
 def test_doc_type(title, doc_type):
