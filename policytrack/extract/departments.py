@@ -87,7 +87,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "any_collective": re.compile(f"(?=({_alt(lx['collectives'])}))"),
         "tag_paren": re.compile(rf"[（(]\s*((?:{tags})\s*[:：][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]"),
         # （A牵头，B、C等按职责分工负责）: bodies before role words (paren_roles); parsed by _parse_roles
-        "role_paren": re.compile(rf"[（(]([^（）()\n]{{2,120}}?(?:{_alt(lx.get('paren_roles') or {'牵头': 'lead'})}))[)）]"),
+        "role_paren": re.compile(rf"[（(]([^（）()\n]{{2,120}}?(?:{_alt(_paren_roles()[1])}))[)）]"),
         # a tag opening a line of its own (not inside parentheses): no lookbehind in the regex,
         # which would keep the engine from skipping ahead; _tag_lines applies it by hand
         "tag_line_body": re.compile(rf"({tags})\s*[:：]"),
@@ -239,12 +239,18 @@ def split_departments(s: str) -> list[str]:
 _ROLE_PART_SEP = re.compile(r"[，,；;]")
 
 
+@lru_cache(maxsize=1)
+def _paren_roles() -> tuple[dict[str, str], tuple[str, ...]]:
+    """departments.yaml paren_roles (role word -> role) and its words, longest first."""
+    roles_of = _lex().get("paren_roles") or {"牵头": "lead"}
+    return roles_of, tuple(sorted(roles_of, key=len, reverse=True))
+
+
 def _parse_roles(body: str) -> tuple[list[str], dict[str, list[str]]] | None:
     """'省教育厅牵头，省财政厅、省人社厅等按职责分工负责' → ([省教育厅, 省财政厅, 省人社厅],
     {lead: [省教育厅], responsible: [省财政厅, 省人社厅]}); None unless every part is bodies
     followed by a role word (…负责 after a phrase is a sentence, not a block)."""
-    roles_of = _lex().get("paren_roles") or {"牵头": "lead"}
-    words = sorted(roles_of, key=len, reverse=True)
+    roles_of, words = _paren_roles()
     deps: list[str] = []
     roles: dict[str, list[str]] = {}
     for part in _ROLE_PART_SEP.split(body):

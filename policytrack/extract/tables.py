@@ -86,6 +86,18 @@ def _report_columns(heads: list[str]) -> tuple[int, list[int]] | None:
     return targets[-1], [q for q, h in enumerate(heads) if _ACTUAL_HEAD.search(h)]
 
 
+def _target(qs: int, qe: int, indicator: str, value: float, unit: str, op: str, deadline: str | None,
+            baseline: dict | None, level: str | None) -> dict:
+    return {"type": "commitment", "kind": "quantitative", "start": qs, "end": qe, "indicator": indicator,
+            "value": value, "unit": unit, "op": op, "deadline": deadline, "baseline": baseline, "level": level,
+            "start_date": None, "departments": [], "confidence": 0.9}
+
+
+def _reported(qs: int, qe: int, indicator: str, value: float, unit: str, year: int) -> dict:
+    return {"type": "progress", "start": qs, "end": qe, "indicator": indicator, "value": value, "unit": unit,
+            "year": year, "confidence": 0.9}
+
+
 def _records(ctx: DocContext, qs: int, qe: int, label_cell: str, cells: list[str], years: list[int], level: str | None,
              heads: list[str] | None = None) -> list[dict]:
     indicator, lunit = _label(label_cell)
@@ -107,11 +119,8 @@ def _records(ctx: DocContext, qs: int, qe: int, label_cell: str, cells: list[str
     if len(vals) >= 2 and vals[0] is not None and len(years) >= 2:
         bv = vals[0][0]
         baseline = {"value": bv, "year": years[0], "unit": unit or None}
-        out.append({"type": "progress", "start": qs, "end": qe, "indicator": indicator, "value": bv,
-                    "unit": vals[0][1] or unit, "year": years[0], "confidence": 0.9})
-    out.append({"type": "commitment", "kind": "quantitative", "start": qs, "end": qe, "indicator": indicator,
-                "value": tv, "unit": unit, "op": top, "deadline": str(years[-1]) if years else None,
-                "baseline": baseline, "level": level, "start_date": None, "departments": [], "confidence": 0.9})
+        out.append(_reported(qs, qe, indicator, bv, vals[0][1] or unit, years[0]))
+    out.append(_target(qs, qe, indicator, tv, unit, top, str(years[-1]) if years else None, baseline, level))
     return out
 
 
@@ -121,13 +130,8 @@ def _review_records(qs: int, qe: int, indicator: str, lunit: str, vals: list, ye
     out: list[dict] = []
     if vals[t] is not None:
         tv, tunit, top = vals[t]
-        out.append({"type": "commitment", "kind": "quantitative", "start": qs, "end": qe, "indicator": indicator,
-                    "value": tv, "unit": tunit or lunit, "op": top, "deadline": str(years[t]), "baseline": None,
-                    "level": level, "start_date": None, "departments": [], "confidence": 0.9})
-    for q in actual:
-        if vals[q] is not None:
-            out.append({"type": "progress", "start": qs, "end": qe, "indicator": indicator, "value": vals[q][0],
-                        "unit": vals[q][1] or lunit, "year": years[q], "confidence": 0.9})
+        out.append(_target(qs, qe, indicator, tv, tunit or lunit, top, str(years[t]), None, level))
+    out.extend(_reported(qs, qe, indicator, vals[q][0], vals[q][1] or lunit, years[q]) for q in actual if vals[q] is not None)
     return out
 
 
