@@ -160,3 +160,14 @@ def test_documents_from_store_carry_sentence_groups(tmp_path):
         assert len({(d["doc"], d["type"]) for d in g}) == 1
         assert all(d["payload"]["record"]["quote"] in d["payload"]["record"]["context"] for d in g)
     assert all(d["group"] == d["_id"] for d in docs if d["type"] == "passage")
+
+
+def test_query_gives_the_literal_word_the_embedded_backends_bonus():
+    from policytrack.search.results import LITERAL_SCORE
+
+    pq = parse_query("公办园在园幼儿占比")
+    should = build_query(pq, SearchRequest(q="公办园在园幼儿占比"))["bool"]["must"][0]["bool"]["should"]
+    literal = [c["bool"] for c in should if "bool" in c and "must" in c["bool"]]
+    assert literal == [{"must": [{"constant_score": {"filter": {"match_phrase": {"tokens": "公办园在园幼儿占比"}},
+                                                     "boost": LITERAL_SCORE}}],
+                        "filter": [{"terms": {"type": ["commitment", "progress"]}}]}]

@@ -22,7 +22,7 @@ from typing import Any
 
 from .backend import FACET_FIELDS, FacetValue, SearchError, SearchRequest, SearchResponse
 from .query import Group, ParsedQuery, intent_boost, parse_query
-from .results import CONCEPT_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, build_result
+from .results import CONCEPT_SCORE, LITERAL_SCORE, RELATED_FACTOR, RELATED_SCORE, Hit, build_result
 from .results import collapse_restatements, collapse_sentences, rank_prior, sentence_span
 from .storeview import DocInfo
 
@@ -91,6 +91,10 @@ def group_clause(g: Group) -> dict[str, Any]:
         should.append({"constant_score": {"filter": {"terms": {"indicator_id": direct}}, "boost": CONCEPT_SCORE}})
     if related:
         should.append({"constant_score": {"filter": {"terms": {"indicator_id": related}}, "boost": RELATED_SCORE}})
+    if g.concept_ids and len(g.alternatives) > 1:
+        # a record saying the query word itself, not a synonym, gains LITERAL_SCORE, as in the embedded backend
+        should.append({"bool": {"must": [{"constant_score": {"filter": _alt_clause(g.alternatives[0]), "boost": LITERAL_SCORE}}],
+                                "filter": [{"terms": {"type": ["commitment", "progress"]}}]}})
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
